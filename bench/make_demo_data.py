@@ -1,0 +1,44 @@
+"""Writes the demo exports in include/demo/ (committed; rerun to regenerate them).
+
+The demo district is small and deliberately a little messy, like real exports:
+a UTF-8 BOM, CRLF line ends, upper-case and padded e-mails, a blank row, a
+row with an invalid student e-mail, and a cell with two guardian addresses.
+
+    python bench/make_demo_data.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from district import generate, write_oneroster
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "include" / "demo"
+
+
+def write_generic_demo(path: Path) -> None:
+    rows = generate(students=60, seed=3).rows.copy()
+    rows.loc[rows.index[5], "StudentEmail"] = "  " + rows.loc[rows.index[5], "StudentEmail"].upper() + " "
+    rows.loc[rows.index[9], "TeacherEmail"] = rows.loc[rows.index[9], "TeacherEmail"].upper()
+    rows.loc[rows.index[12], "StudentEmail"] = "not-an-address"
+    first_guardian = rows.loc[rows.index[0], "GuardianEmail"]
+    rows.loc[rows["StudentEmail"] == rows.loc[rows.index[0], "StudentEmail"], "GuardianEmail"] = (
+        first_guardian + "; second.parent0@families.example.net")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [",".join(f'"{c}"' for c in rows.columns)]
+    for i, record in enumerate(rows.itertuples(index=False)):
+        lines.append(",".join(f'"{v}"' for v in record))
+        if i == 20:
+            lines.append("")  # a blank row, as exports sometimes have
+    path.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+
+def main() -> None:
+    write_generic_demo(DEMO / "generic" / "roster.csv")
+    write_oneroster(generate(students=40, seed=11), DEMO / "oneroster")
+    print(f"demo exports written under {DEMO}")
+
+
+if __name__ == "__main__":
+    main()

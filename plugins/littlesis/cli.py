@@ -1,0 +1,94 @@
+"""`bin/littlesis` (or `python -m littlesis`): the command line of the product."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from littlesis.core.errors import ConfigError, LittleSisError
+from littlesis.core.job_files import config_files, read_job, read_jobs
+from littlesis.core.sources.loader import mapping_problems
+from littlesis.core.sources.locations import PathMap
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIGS = PROJECT_ROOT / "include" / "job_configs"
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or [DEFAULT_CONFIGS]
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        print(f"{path}: file does not exist")
+    jobs = read_jobs([p for p in paths if p.exists()])
+    problems = list(jobs.problems)
+    path_map = PathMap.from_env()
+    for loaded in jobs.jobs:
+        problems.extend(mapping_problems(loaded.config, loaded.path, path_map))
+    for problem in problems:
+        print(problem)
+    if problems or missing:
+        return 1
+    print(f"ok: {len(jobs.jobs)} job config(s) valid", file=sys.stderr)
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from littlesis.core.preview import preview, render_text
+
+    path = Path(args.config)
+    job = read_job(path)
+    result = preview(job, path, PathMap.from_env())
+    if args.json:
+        print(json.dumps(result.summary(), indent=2))
+    else:
+        print(render_text(result, args.limit))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from littlesis.core.preview import preview, render_text
+
+    configs = config_files([DEFAULT_CONFIGS])
+    demo = [p for p in configs if p.stem.startswith("demo")]
+    print(f"Validating {len(configs)} job config(s) in {DEFAULT_CONFIGS.relative_to(PROJECT_ROOT)}")
+    if cmd_validate(argparse.Namespace(paths=[])) != 0:
+        return 1
+    for path in demo:
+        print()
+        print(render_text(preview(read_job(path), path, PathMap.from_env()), limit=8))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="littlesis", description="Little SIS Sync for Airflow")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser("validate", help="check job configs; exit 1 and list every problem")
+    validate.add_argument("paths", nargs="*", help=f"config files or folders (default {DEFAULT_CONFIGS})")
+    validate.set_defaults(func=cmd_validate)
+
+    prev = commands.add_parser("preview", help="load a job's export and show the classes in scope")
+    prev.add_argument("config")
+    prev.add_argument("--json", action="store_true", help="print the summary as JSON")
+    prev.add_argument("--limit", type=int, default=20, help="classes to list")
+    prev.set_defaults(func=cmd_preview)
+
+    demo = commands.add_parser("demo", help="validate the demo jobs and preview their scope")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except LittleSisError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,1 @@
+"""SIS exports (generic, OneRoster, SDS) read into one canonical snapshot."""

@@ -1,0 +1,262 @@
+"""Reading one messy SIS CSV export into a table of text columns.
+
+Real exports arrive as UTF-8 with or without a BOM, UTF-16, or Windows-1252;
+with CRLF line ends, every value quoted, blank lines, duplicate or empty header
+names, and rows with a stray field too many or too few. This module reads all
+of that with pyarrow's parser (fast enough for a 1.4M-row district) and keeps
+enough to name the physical line of any record it later has to reject.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from littlesis.core.errors import Problem, SourceError
+from littlesis.core.sources.rejections import Rejections
+
+BLANK_PREFIX = "_blank_"
+
+
+@dataclass
+class CsvTable:
+    """One CSV file's records as text columns; the index is the record number (0-based)."""
+
+    label: str
+    frame: pd.DataFrame
+    data: bytes = field(repr=False)
+    sha256: str
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+    _record_lines: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.frame.columns)
+
+    def lines_of(self, records: pd.Index | np.ndarray) -> np.ndarray:
+        """Physical 1-based line numbers where the given records start."""
+        if self._record_lines is None:
+            self._record_lines = _record_start_lines(self.data)
+        return self._record_lines[np.asarray(records, dtype=np.int64)]
+
+
+def decode_to_utf8(data: bytes, label: str, encoding: str = "auto") -> tuple[bytes, str]:
+    """The file's bytes as UTF-8 without a BOM, and the encoding they were read as."""
+    if encoding == "auto":
+        if data.startswith(codecs.BOM_UTF8):
+            return data[len(codecs.BOM_UTF8):], "utf-8-sig"
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16").encode("utf-8"), "utf-16"
+        # Optimistic: pyarrow checks UTF-8 while parsing; read_csv_bytes falls back to
+        # Windows-1252 (what Excel and most Windows SIS tools write) if that fails.
+        return data, "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(Problem(label, f"not valid {encoding} text (byte {exc.start})", line=line)) from None
+    return text.lstrip("\ufeff").encode("utf-8"), encoding
+
+
+def read_csv_bytes(data: bytes, label: str, rejections: Rejections, encoding: str = "auto") -> CsvTable:
+    sha256 = hashlib.sha256(data).hexdigest()
+    utf8, used = decode_to_utf8(data, label, encoding)
+    nul = utf8.find(b"\x00")
+    if nul >= 0:
+        line = utf8[:nul].count(b"\n") + 1
+        raise SourceError(Problem(label, "contains a NUL byte (binary file or wrong encoding?)", line=line))
+    header, header_end = _read_header(utf8, label)
+    names, warnings = _clean_header(header, label)
+    record_lines = None
+    try:
+        frame = _parse_fast(utf8[header_end:], names)
+    except pa.ArrowInvalid as exc:
+        if encoding != "auto" or used != "utf-8" or "UTF8" not in str(exc).upper().replace("-", ""):
+            raise SourceError(Problem(label, f"cannot parse as CSV: {exc}")) from None
+        utf8, used = data.decode("cp1252", errors="replace").encode("utf-8"), "cp1252"
+        header, header_end = _read_header(utf8, label)
+        names, warnings = _clean_header(header, label)
+        frame = _parse_fast(utf8[header_end:], names)
+    if frame is None:
+        # Rare path: some row has the wrong number of fields. Python's csv reader
+        # numbers every line, so each bad row can be repaired or rejected by line.
+        header_lines = utf8[:header_end].count(b"\n")
+        frame, record_lines = _parse_slow(utf8[header_end:], names, header_lines, label, rejections)
+    blank = [n for n in names if n.startswith(BLANK_PREFIX)]
+    if blank:
+        filled = [n for n in blank if (frame[n] != "").any()]
+        if filled:
+            warnings.append(f"{label}: {len(filled)} column(s) without a usable header name hold values; ignored")
+        frame = frame.drop(columns=blank)
+    empty_rows = _all_blank(frame)
+    if empty_rows.any():
+        warnings.append(f"{label}: {int(empty_rows.sum())} blank row(s) skipped")
+        frame = frame[~empty_rows]
+    return CsvTable(label, frame, utf8, sha256, used, warnings, record_lines)
+
+
+def header_columns(head: bytes, label: str, encoding: str = "auto") -> list[str]:
+    """Column names from the first bytes of a file (a cut multi-byte character is fine)."""
+    if encoding == "auto" and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-8", errors="ignore").encode("utf-8") if _mostly_utf8(head) else head
+    utf8, _ = decode_to_utf8(head, label, encoding)
+    names, _ = _clean_header(_read_header(utf8, label)[0], label)
+    return [n for n in names if not n.startswith(BLANK_PREFIX)]
+
+
+def _mostly_utf8(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # only the cut at the end is undecodable
+
+
+def _all_blank(frame: pd.DataFrame) -> pd.Series:
+    if frame.empty or not len(frame.columns):
+        return pd.Series(False, index=frame.index)
+    blank = pd.Series(True, index=frame.index)
+    for name in frame.columns:
+        blank &= frame[name].str.strip() == ""
+        if not blank.any():
+            break
+    return blank
+
+
+def _read_header(utf8: bytes, label: str) -> tuple[list[str], int]:
+    """The header record's fields and the byte offset where the body starts."""
+    text = utf8[: 1 << 16].decode("utf-8", errors="replace")
+    stream = io.StringIO(text, newline="")
+    reader = csv.reader(stream)
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            consumed = _chars_consumed(text, reader.line_num)
+            return row, len(text[:consumed].encode("utf-8"))
+    raise SourceError(Problem(label, "file is empty (no header row)"))
+
+
+def _chars_consumed(text: str, line_count: int) -> int:
+    pos = 0
+    for _ in range(line_count):
+        nxt = text.find("\n", pos)
+        if nxt < 0:
+            return len(text)
+        pos = nxt + 1
+    return pos
+
+
+def _clean_header(header: list[str], label: str) -> tuple[list[str], list[str]]:
+    names: list[str] = []
+    warnings: list[str] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(header):
+        name = raw.strip().strip('"').strip()
+        if not name:
+            name = f"{BLANK_PREFIX}{i}"
+        elif name.lower() in seen:
+            warnings.append(f"{label}: header {name!r} appears twice; the first one is used")
+            name = f"{BLANK_PREFIX}{i}"
+        seen.add(name.lower())
+        names.append(name)
+    return names, warnings
+
+
+def _parse_fast(body: bytes, names: list[str]) -> pd.DataFrame | None:
+    """All records as text columns, or None when some row has the wrong field count."""
+    irregular = False
+
+    def handler(row: pacsv.InvalidRow) -> str:
+        nonlocal irregular
+        irregular = True
+        return "skip"
+
+    table = pacsv.read_csv(
+        pa.BufferReader(body),
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=handler),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+        ),
+    )
+    if irregular:
+        return None
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+
+
+def _parse_slow(
+    body: bytes, names: list[str], header_lines: int, label: str, rejections: Rejections
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Parse row by row; keep rows whose extra or missing fields fall in unnamed columns."""
+    width = len(names)
+    named_width = len(_rstrip_blank(names))
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
+    previous = 0
+    for fields in reader:
+        line = header_lines + previous + 1
+        previous = reader.line_num
+        if not fields:
+            continue
+        if len(fields) == width:
+            pass
+        elif named_width <= len(fields) < width:
+            fields = fields + [""] * (width - len(fields))
+        elif len(fields) > width and not any(v.strip() for v in fields[width:]):
+            fields = fields[:width]
+        else:
+            rejections.add(label, line, None, ",".join(fields)[:200],
+                           f"row has {len(fields)} fields, the header has {named_width}")
+            continue
+        rows.append(fields)
+        lines.append(line)
+    frame = pd.DataFrame(rows, columns=names, dtype=pd.StringDtype("pyarrow"))
+    return frame, np.asarray(lines, dtype=np.int64)
+
+
+def _rstrip_blank(names: list[str]) -> list[str]:
+    end = len(names)
+    while end and names[end - 1].startswith(BLANK_PREFIX):
+        end -= 1
+    return names[:end]
+
+
+def _record_start_lines(utf8: bytes) -> np.ndarray:
+    """Start line of every data record; vectorised unless some value spans lines."""
+    buf = np.frombuffer(utf8, dtype=np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(buf == ord("\n")) + 1))
+    starts = starts[starts < len(buf)]
+    nonblank_lines = np.flatnonzero((buf[starts] != ord("\n")) & (buf[starts] != ord("\r"))) + 1
+    records = nonblank_lines[1:]  # the first non-blank line is the header
+    header_end = _read_header(utf8, "")[1]
+    expected = pacsv.read_csv(  # count records cheaply (no conversion)
+        pa.BufferReader(utf8[header_end:]),
+        read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: "skip"),
+        convert_options=pacsv.ConvertOptions(include_columns=["f0"]),
+    ).num_rows
+    if expected == len(records):
+        return records
+    # Some quoted value spans lines: number the records the slow, exact way.
+    return _record_lines_by_scan(utf8, header_end)
+
+
+def _record_lines_by_scan(utf8: bytes, header_end: int) -> np.ndarray:
+    header_lines = utf8[:header_end].count(b"\n")
+    reader = csv.reader(io.StringIO(utf8[header_end:].decode("utf-8"), newline=""))
+    lines: list[int] = []
+    previous = 0
+    for row in reader:
+        if row:
+            lines.append(header_lines + previous + 1)
+        previous = reader.line_num
+    return np.asarray(lines, dtype=np.int64)
