@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from littlesis.core.config import JobConfig
 from littlesis.core.errors import ConfigError, Problem
@@ -73,21 +73,26 @@ def read_jobs(paths: Iterable[Path]) -> JobSet:
 
 
 def _read(path: Path) -> tuple[JobConfig | None, list[Problem]]:
-    try:
-        layers = _resolve_chain(path)
-    except ConfigError as exc:
-        return None, exc.problems
+    layers, chain_problems = _resolve_chain(path)
+    if not layers:
+        return None, chain_problems
     merged: dict[str, Any] = {}
     for layer in reversed(layers):
         merged = _deep_merge(merged, layer.document.data)
     merged["extends"] = layers[0].document.data.get("extends")
     try:
-        return JobConfig.model_validate(merged), []
+        config = JobConfig.model_validate(merged)
     except ValidationError as exc:
-        return None, [_problem_from(error, layers) for error in exc.errors()]
+        errors = exc.errors()
+        if chain_problems:
+            # The parent is missing: fields it would have given are not errors of this file.
+            errors = [e for e in errors if e["type"] != "missing"]
+        return None, chain_problems + [_problem_from(error, layers) for error in errors]
+    return (None, chain_problems) if chain_problems else (config, [])
 
 
-def _resolve_chain(path: Path) -> list[_Layer]:
+def _resolve_chain(path: Path) -> tuple[list[_Layer], list[Problem]]:
+    """The files of the ``extends`` chain, child first, and what stopped the chain early."""
     chain: list[_Layer] = []
     visited: list[Path] = []
     current = path
@@ -95,26 +100,30 @@ def _resolve_chain(path: Path) -> list[_Layer]:
         resolved = current.resolve()
         if resolved in visited:
             cycle = " -> ".join(str(p) for p in [*visited, resolved])
-            raise ConfigError([Problem(str(path), f"'extends' cycle: {cycle}", "extends")])
+            return [], [Problem(str(path), f"'extends' cycle: {cycle}", "extends")]
         visited.append(resolved)
-        document = _read_document(current, child=chain[-1].path if chain else None)
+        try:
+            document = _read_document(current, child=chain[-1] if chain else None)
+        except ConfigError as exc:
+            return chain, exc.problems
         chain.append(_Layer(current, document))
         parent = document.data.get("extends")
         if parent is None:
-            return chain
+            return chain, []
         if not isinstance(parent, str) or not parent.strip():
-            raise ConfigError([Problem(str(current), "must be a file name", "extends",
-                                       document.line_of(("extends",)), parent)])
+            return [], [Problem(str(current), "must be a file name", "extends", document.line_of(("extends",)),
+                                parent)]
         current = current.parent / parent
 
 
-def _read_document(path: Path, child: Path | None) -> YamlDocument:
+def _read_document(path: Path, child: _Layer | None) -> YamlDocument:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         if child is not None:
-            raise ConfigError([Problem(str(child), f"parent config {path} does not exist", "extends",
-                                       value=path.name)]) from None
+            line = child.document.line_of(("extends",))
+            raise ConfigError([Problem(str(child.path), f"parent config {path} does not exist", "extends",
+                                       line, path.name)]) from None
         raise ConfigError([Problem(str(path), "file does not exist")]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError([Problem(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
@@ -153,7 +162,7 @@ def _problem_from(error: Any, layers: list[_Layer]) -> Problem:
     else:
         line = layers[0].document.line_of(loc) if loc else None
     if error["type"] == "extra_forbidden":
-        return Problem(str(file), f"unknown key {loc[-1]!r}", field_path, line)
+        return Problem(str(file), f"unknown key {loc[-1]!r}{_did_you_mean(str(loc[-1]), loc[:-1])}", field_path, line)
     message = error["msg"].removeprefix("Value error, ")
     value = error.get("input")
     if error["type"] == "missing":
@@ -167,3 +176,33 @@ def _problem_from(error: Any, layers: list[_Layer]) -> Problem:
 def _is_union_tag(part: object) -> bool:
     # pydantic adds the tried type ("str", "list[str]") to the location of union errors.
     return isinstance(part, str) and (part in {"str", "int", "float", "bool", "none"} or "[" in part)
+
+
+def _did_you_mean(key: str, parent: tuple[Any, ...]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, _keys_at(parent), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _keys_at(path: tuple[Any, ...]) -> list[str]:
+    """The keys the config model accepts at ``path`` (list positions skipped)."""
+    model: type[BaseModel] | None = JobConfig
+    for part in path:
+        if isinstance(part, int) or str(part).isdigit():
+            continue
+        field = model.model_fields.get(str(part)) if model else None
+        model = _model_in(field.annotation) if field else None
+        if model is None:
+            return []
+    return list(model.model_fields) if model else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

@@ -172,6 +172,8 @@ def _clean_header(header: list[str], label: str) -> tuple[list[str], list[str]]:
 
 def _parse_fast(body: bytes, names: list[str]) -> pd.DataFrame | None:
     """All records as text columns, or None when some row has the wrong field count."""
+    if not body.strip():
+        return pd.DataFrame({n: pd.Series(dtype=pd.StringDtype("pyarrow")) for n in names})
     irregular = False
 
     def handler(row: pacsv.InvalidRow) -> str:

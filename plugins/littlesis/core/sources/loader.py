@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
+import pandas as pd
+
 from littlesis.core.config import JobConfig
 from littlesis.core.errors import Problem, SourceError
 from littlesis.core.snapshot import SisSnapshot
@@ -48,6 +50,7 @@ def load_snapshot(job: JobConfig, config_path: Path, path_map: PathMap | None = 
         frames = generic.GenericFrames(table, mapping, work.rejections, work.warnings).build()
     else:
         frames = PRESETS[job.source.preset].load(work)
+    frames = _without_ownerless_classes(frames, work)
     return SisSnapshot(
         sections=frames["sections"],
         teachers=frames["teachers"],
@@ -58,6 +61,26 @@ def load_snapshot(job: JobConfig, config_path: Path, path_map: PathMap | None = 
         files=work.files,
         warnings=work.warnings,
     )
+
+
+def _without_ownerless_classes(frames: dict[str, pd.DataFrame], work: PresetLoad) -> dict[str, pd.DataFrame]:
+    """Classroom needs an owner: a class none of whose teachers has a usable address is rejected."""
+    owned = frames["teachers"].loc[frames["teachers"]["primary"], "alias"]
+    ownerless = ~frames["sections"]["alias"].isin(owned)
+    if not ownerless.any():
+        return frames
+    per_class = frames["enrollments"].groupby("alias").size()
+    for alias in frames["sections"].loc[ownerless, "alias"]:
+        work.rejections.add("(class)", None, "teacher_email", alias,
+                            f"class has no teacher with a valid e-mail, so no course owner; "
+                            f"{int(per_class.get(alias, 0))} enrollment(s) not synced")
+    keep = frames["sections"].loc[~ownerless, "alias"]
+    return {
+        **frames,
+        "sections": frames["sections"][~ownerless].reset_index(drop=True),
+        "enrollments": frames["enrollments"][frames["enrollments"]["alias"].isin(keep)].reset_index(drop=True),
+        "class_columns": frames["class_columns"][frames["class_columns"].index.isin(keep)],
+    }
 
 
 def mapping_problems(job: JobConfig, config_path: Path, path_map: PathMap | None = None) -> list[Problem]:
