@@ -62,6 +62,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_emulator(args: argparse.Namespace) -> int:
+    from littlesis.emulator.cli import main as emulator_main
+
+    return emulator_main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="littlesis", description="Little SIS Sync for Airflow")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -76,12 +82,21 @@ def build_parser() -> argparse.ArgumentParser:
     prev.add_argument("--limit", type=int, default=20, help="classes to list")
     prev.set_defaults(func=cmd_preview)
 
+    emulator = commands.add_parser(
+        "emulator", help="serve the Classroom API emulator (--host --port --seed --faults --latency-ms --quota-qps)",
+        add_help=False)
+    emulator.add_argument("rest", nargs=argparse.REMAINDER)
+    emulator.set_defaults(func=cmd_emulator)
+
     demo = commands.add_parser("demo", help="validate the demo jobs and preview their scope")
     demo.set_defaults(func=cmd_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["emulator"]:  # the emulator parses its own options (and --help)
+        return cmd_emulator(argparse.Namespace(rest=argv[1:]))
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
