@@ -19,7 +19,7 @@ def canonicalize(table: CsvTable, wanted: Mapping[str, tuple[str, ...]], require
     matching ignores case, spaces and underscores. A required column that is
     absent fails the load naming the file and the column.
     """
-    present = {_key(c): c for c in table.frame.columns}
+    present = {_key(c): c for c in table.columns}
     renames: dict[str, str] = {}
     for canonical, alternatives in wanted.items():
         for candidate in (canonical, *alternatives):
@@ -29,12 +29,12 @@ def canonicalize(table: CsvTable, wanted: Mapping[str, tuple[str, ...]], require
                     renames[found] = canonical
                 break
     if renames:
-        table.frame = table.frame.rename(columns=renames)
-    columns = set(table.frame.columns)
+        table.rename(renames)
+    columns = set(table.columns)
     for name in required:
         if name not in columns:
             raise SourceError(Problem(table.label, f"required column {name!r} is missing",
-                                      value=", ".join(table.frame.columns[:15])))
+                                      value=", ".join(table.columns[:15])))
 
 
 def canonical_names(columns: list[str], wanted: Mapping[str, tuple[str, ...]]) -> list[str]:

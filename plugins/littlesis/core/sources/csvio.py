@@ -13,13 +13,16 @@ import codecs
 import csv
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from littlesis.core.coded import CodedColumns
 from littlesis.core.errors import Problem, SourceError
 from littlesis.core.sources.rejections import Rejections
 
@@ -28,25 +31,70 @@ BLANK_PREFIX = "_blank_"
 
 @dataclass
 class CsvTable:
-    """One CSV file's records as text columns; the index is the record number (0-based)."""
+    """One CSV file's records.
+
+    ``arrow`` holds every column dictionary-encoded (each distinct value once,
+    plus an integer code per row): a 1.4M-row export has only a few hundred
+    thousand distinct values, so work done per distinct value is cheap.
+    ``records`` gives each arrow row's record number (0-based, blank rows
+    dropped); ``frame`` is the same data as pandas text columns indexed by
+    record number, built on first use.
+    """
 
     label: str
-    frame: pd.DataFrame
+    arrow: pa.Table = field(repr=False)
+    records: np.ndarray = field(repr=False)
     data: bytes = field(repr=False)
     sha256: str
     encoding: str
     warnings: list[str] = field(default_factory=list)
     _record_lines: np.ndarray | None = field(default=None, repr=False)
+    _frame: pd.DataFrame | None = field(default=None, repr=False)
+    _coded: CodedColumns | None = field(default=None, repr=False)
+
+    @property
+    def coded(self) -> CodedColumns:
+        """The columns as integer codes into distinct stripped values (built per column on use)."""
+        if self._coded is None:
+            self._coded = CodedColumns(self.arrow)
+        return self._coded
 
     @property
     def columns(self) -> list[str]:
-        return list(self.frame.columns)
+        return list(self.arrow.column_names)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = decode_rows(self.arrow, None, pd.Index(self.records))
+        return self._frame
+
+    def rename(self, renames: dict[str, str]) -> None:
+        """Give columns their canonical names (both views)."""
+        self.arrow = self.arrow.rename_columns([renames.get(n, n) for n in self.arrow.column_names])
+        self._coded = None
+        if self._frame is not None:
+            self._frame = self._frame.rename(columns=renames)
+
+    def rows(self, positions: np.ndarray) -> pd.DataFrame:
+        """The given arrow rows as text columns, indexed by record number."""
+        return decode_rows(self.arrow, positions, pd.Index(self.records[positions]))
 
     def lines_of(self, records: pd.Index | np.ndarray) -> np.ndarray:
         """Physical 1-based line numbers where the given records start."""
         if self._record_lines is None:
             self._record_lines = _record_start_lines(self.data)
         return self._record_lines[np.asarray(records, dtype=np.int64)]
+
+
+def decode_rows(table: pa.Table, positions: np.ndarray | None, index: pd.Index) -> pd.DataFrame:
+    if positions is not None:
+        table = table.take(pa.array(positions, type=pa.int64()))
+    columns = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        plain = column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+        columns[name] = pd.Series(pd.arrays.ArrowStringArray(plain), index=index, copy=False)
+    return pd.DataFrame(columns, index=index)
 
 
 def decode_to_utf8(data: bytes, label: str, encoding: str = "auto") -> tuple[bytes, str]:
@@ -68,7 +116,32 @@ def decode_to_utf8(data: bytes, label: str, encoding: str = "auto") -> tuple[byt
 
 
 def read_csv_bytes(data: bytes, label: str, rejections: Rejections, encoding: str = "auto") -> CsvTable:
-    sha256 = hashlib.sha256(data).hexdigest()
+    # Hash in another thread while pyarrow parses (both release the GIL).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        table, utf8, used, warnings, record_lines = _parse(data, label, rejections, encoding)
+        sha256 = digest.result()
+    blank_named = [n for n in table.column_names if n.startswith(BLANK_PREFIX)]
+    if blank_named:
+        filled = [n for n in blank_named if _has_values(table.column(n))]
+        if filled:
+            warnings.append(f"{label}: {len(filled)} column(s) without a usable header name hold values; ignored")
+        table = table.drop_columns(blank_named)
+    records = np.arange(table.num_rows, dtype=np.int64)
+    columns = CodedColumns(table)
+    blank_rows = _all_blank(table, columns)
+    if blank_rows.any():
+        warnings.append(f"{label}: {int(blank_rows.sum())} blank row(s) skipped")
+        keep = ~blank_rows
+        table = table.filter(pa.array(keep))
+        records = records[keep]
+        columns = CodedColumns(table)
+    return CsvTable(label, table, records, utf8, sha256, used, warnings, record_lines, _coded=columns)
+
+
+def _parse(
+    data: bytes, label: str, rejections: Rejections, encoding: str
+) -> tuple[pa.Table, bytes, str, list[str], np.ndarray | None]:
     utf8, used = decode_to_utf8(data, label, encoding)
     nul = utf8.find(b"\x00")
     if nul >= 0:
@@ -76,32 +149,38 @@ def read_csv_bytes(data: bytes, label: str, rejections: Rejections, encoding: st
         raise SourceError(Problem(label, "contains a NUL byte (binary file or wrong encoding?)", line=line))
     header, header_end = _read_header(utf8, label)
     names, warnings = _clean_header(header, label)
-    record_lines = None
     try:
-        frame = _parse_fast(utf8[header_end:], names)
+        table = _parse_fast(utf8[header_end:], names)
     except pa.ArrowInvalid as exc:
         if encoding != "auto" or used != "utf-8" or "UTF8" not in str(exc).upper().replace("-", ""):
             raise SourceError(Problem(label, f"cannot parse as CSV: {exc}")) from None
         utf8, used = data.decode("cp1252", errors="replace").encode("utf-8"), "cp1252"
         header, header_end = _read_header(utf8, label)
         names, warnings = _clean_header(header, label)
-        frame = _parse_fast(utf8[header_end:], names)
-    if frame is None:
-        # Rare path: some row has the wrong number of fields. Python's csv reader
-        # numbers every line, so each bad row can be repaired or rejected by line.
-        header_lines = utf8[:header_end].count(b"\n")
-        frame, record_lines = _parse_slow(utf8[header_end:], names, header_lines, label, rejections)
-    blank = [n for n in names if n.startswith(BLANK_PREFIX)]
-    if blank:
-        filled = [n for n in blank if (frame[n] != "").any()]
-        if filled:
-            warnings.append(f"{label}: {len(filled)} column(s) without a usable header name hold values; ignored")
-        frame = frame.drop(columns=blank)
-    empty_rows = _all_blank(frame)
-    if empty_rows.any():
-        warnings.append(f"{label}: {int(empty_rows.sum())} blank row(s) skipped")
-        frame = frame[~empty_rows]
-    return CsvTable(label, frame, utf8, sha256, used, warnings, record_lines)
+        table = _parse_fast(utf8[header_end:], names)
+    if table is not None:
+        return table, utf8, used, warnings, None
+    # Rare path: some row has the wrong number of fields. Python's csv reader
+    # numbers every line, so each bad row can be repaired or rejected by line.
+    header_lines = utf8[:header_end].count(b"\n")
+    frame, record_lines = _parse_slow(utf8[header_end:], names, header_lines, label, rejections)
+    table = pa.table({n: pa.array(frame[n].to_numpy(), type=pa.string()).dictionary_encode() for n in names})
+    return table, utf8, used, warnings, record_lines
+
+
+def _has_values(column: pa.ChunkedArray) -> bool:
+    plain = column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+    return bool(pc.any(pc.not_equal(pc.utf8_trim_whitespace(plain), "")).as_py() or False)
+
+
+def _all_blank(table: pa.Table, columns: CodedColumns) -> np.ndarray:
+    """Rows whose every value is blank (judged once per distinct value, then by code)."""
+    blank = np.ones(table.num_rows, dtype=bool)
+    for name in table.column_names:
+        blank &= columns[name].blank()
+        if not blank.any():
+            break
+    return blank
 
 
 def header_columns(head: bytes, label: str, encoding: str = "auto") -> list[str]:
@@ -119,17 +198,6 @@ def _mostly_utf8(head: bytes) -> bool:
         return True
     except UnicodeDecodeError as exc:
         return exc.start >= len(head) - 3  # only the cut at the end is undecodable
-
-
-def _all_blank(frame: pd.DataFrame) -> pd.Series:
-    if frame.empty or not len(frame.columns):
-        return pd.Series(False, index=frame.index)
-    blank = pd.Series(True, index=frame.index)
-    for name in frame.columns:
-        blank &= frame[name].str.strip() == ""
-        if not blank.any():
-            break
-    return blank
 
 
 def _read_header(utf8: bytes, label: str) -> tuple[list[str], int]:
@@ -170,10 +238,11 @@ def _clean_header(header: list[str], label: str) -> tuple[list[str], list[str]]:
     return names, warnings
 
 
-def _parse_fast(body: bytes, names: list[str]) -> pd.DataFrame | None:
-    """All records as text columns, or None when some row has the wrong field count."""
-    if not body.strip():
-        return pd.DataFrame({n: pd.Series(dtype=pd.StringDtype("pyarrow")) for n in names})
+def _parse_fast(body: bytes, names: list[str]) -> pa.Table | None:
+    """All records as dictionary-encoded text columns, or None when a row has the wrong field count."""
+    coded = pa.dictionary(pa.int32(), pa.string())
+    if len(body) < 65536 and not body.strip():  # (strip copies: only for tiny bodies)
+        return pa.table({n: pa.array([], type=pa.string()).dictionary_encode() for n in names})
     irregular = False
 
     def handler(row: pacsv.InvalidRow) -> str:
@@ -186,12 +255,12 @@ def _parse_fast(body: bytes, names: list[str]) -> pd.DataFrame | None:
         read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=handler),
         convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+            column_types={n: coded for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
         ),
     )
     if irregular:
         return None
-    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    return table.unify_dictionaries()
 
 
 def _parse_slow(

@@ -32,7 +32,7 @@ class PresetLoad:
             table = read_csv_bytes(data, self.package.label_of(name), self.rejections, self.encoding)
             self.warnings.extend(table.warnings)
             self.files.append(SourceFile(name, self.package.location_of(name), table.sha256, len(data),
-                                         table.encoding, len(table.frame)))
+                                         table.encoding, table.arrow.num_rows))
             self._tables[key] = table
         canonicalize(table, wanted, required)
         return table

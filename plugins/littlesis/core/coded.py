@@ -1,0 +1,159 @@
+"""Columns as integer codes into their distinct values: how we stay fast on a million rows.
+
+A 200k-student export has 1.4M rows but only ~60k classes, ~9k teachers and
+200k students. Stripping, lower-casing, validating and joining are done once
+per distinct value; rows carry codes (numpy int64) into those values, so
+duplicates and pairs are found on integers, not strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from littlesis.core.emails import normalize_emails, valid_emails
+from littlesis.core.expressions import Expression, Literal
+
+
+@dataclass(frozen=True)
+class Coded:
+    """``values[codes[i]]`` is row i's value; ``values`` are distinct and stripped."""
+
+    codes: np.ndarray
+    values: pd.Series  # str, index 0..n-1
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def at(self, rows: np.ndarray | slice) -> pd.Series:
+        """Row values as a pyarrow-backed text column (no Python string per row)."""
+        dictionary = pa.array(self.values.to_numpy(dtype=object), type=pa.string())
+        indices = pa.array(self.codes[rows], type=pa.int64())
+        return pd.Series(pd.arrays.ArrowStringArray(dictionary.take(indices)))
+
+    def blank(self) -> np.ndarray:
+        return (self.values == "").to_numpy()[self.codes]
+
+    def mapped(self, per_value: pd.Series) -> Coded:
+        """The same rows with every distinct value replaced (then equal results merged)."""
+        remap, uniques = pd.factorize(per_value.to_numpy(dtype=object))
+        return Coded(remap[self.codes].astype(np.int64), pd.Series(uniques, dtype="str"))
+
+
+def from_codes(codes: np.ndarray, values: np.ndarray) -> Coded:
+    """Codes into raw values -> codes into stripped, merged values."""
+    stripped = pd.Series(values, dtype="str").str.strip() if len(values) else pd.Series([], dtype="str")
+    return Coded(codes, stripped).mapped(stripped)
+
+
+def constant(text: str, rows: int) -> Coded:
+    return Coded(np.zeros(rows, dtype=np.int64), pd.Series([text.strip()], dtype="str"))
+
+
+def first_positions(codes: np.ndarray) -> np.ndarray:
+    """Row of the first occurrence of each code, for codes numbered in order of first appearance."""
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    running = np.maximum.accumulate(codes)
+    starts = np.empty(len(codes), dtype=bool)
+    starts[0] = True
+    starts[1:] = running[1:] > running[:-1]
+    return np.flatnonzero(starts)
+
+
+def combine(columns: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, int]:
+    """One code per distinct combination, numbered in order of first appearance."""
+    key = columns[0].astype(np.int64)
+    size = sizes[0]
+    for codes, width in zip(columns[1:], sizes[1:], strict=True):
+        key = key * max(width, 1) + codes
+        key, uniques = pd.factorize(key)
+        size = len(uniques)
+    if len(columns) == 1:
+        key, uniques = pd.factorize(key)
+        size = len(uniques)
+    return key.astype(np.int64), size
+
+
+def evaluate(expression: Expression, column: dict[str, Coded], rows: int) -> Coded:
+    """The expression for every row, computed once per distinct combination of its columns."""
+    names = list(dict.fromkeys(expression.columns))
+    if not names:
+        return constant("".join(p.text for p in expression.parts if isinstance(p, Literal)), rows)
+    if len(expression.parts) == 1:
+        return column[names[0]]
+    key, _ = combine([column[n].codes for n in names], [len(column[n].values) for n in names])
+    firsts = first_positions(key)
+    text: pd.Series | None = None
+    for part in expression.parts:
+        if isinstance(part, Literal):
+            piece: pd.Series | str = part.text
+        else:
+            source = column[part.name]
+            piece = pd.Series(source.values.to_numpy()[source.codes[firsts]], dtype="str")
+        text = (piece if isinstance(piece, pd.Series) else pd.Series([piece] * len(firsts), dtype="str")) \
+            if text is None else text + piece
+    assert text is not None
+    return Coded(key, text.str.strip()).mapped(text.str.strip())
+
+
+def blank_part(expression: Expression, column: dict[str, Coded]) -> tuple[np.ndarray, np.ndarray]:
+    """(any part blank per row, name of the first blank part per row or "")."""
+    names = list(dict.fromkeys(expression.columns))
+    rows = len(next(iter(column.values()))) if column else 0
+    any_blank = np.zeros(rows, dtype=bool)
+    first = np.full(rows, "", dtype=object)
+    for name in reversed(names):
+        blank = column[name].blank()
+        any_blank |= blank
+        first[blank] = name
+    return any_blank, first
+
+
+def emails(coded: Coded) -> tuple[Coded, np.ndarray, np.ndarray]:
+    """Normalized addresses, and per row: blank, invalid (non-blank but malformed)."""
+    normalized = coded.mapped(normalize_emails(coded.values))
+    blank = (normalized.values == "").to_numpy()
+    valid = valid_emails(normalized.values).to_numpy()
+    return normalized, blank[normalized.codes], (~blank & ~valid)[normalized.codes]
+
+
+def unique_pairs(left: np.ndarray, right: np.ndarray, right_size: int) -> np.ndarray:
+    """Positions (into the inputs) of the first occurrence of each (left, right) pair."""
+    key = left.astype(np.int64) * max(right_size, 1) + right
+    codes, _ = pd.factorize(key)
+    return first_positions(codes)
+
+
+class CodedColumns:
+    """A table's columns as ``Coded``, each built once on first use."""
+
+    def __init__(self, table: pa.Table):
+        self.table = table
+        self.rows = table.num_rows
+        self._cache: dict[str, Coded] = {}
+
+    def __getitem__(self, name: str) -> Coded:
+        coded = self._cache.get(name)
+        if coded is None:
+            codes, values = _dictionary_codes(self.table.column(name))
+            coded = from_codes(codes, values)
+            self._cache[name] = coded
+        return coded
+
+    def evaluate(self, expression: Expression) -> Coded:
+        return evaluate(expression, {n: self[n] for n in expression.columns}, self.rows)
+
+
+def _dictionary_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    if not pa.types.is_dictionary(column.type):
+        column = pa.chunked_array([c.dictionary_encode() for c in column.chunks]).unify_dictionaries()
+    # CsvTable keeps its chunks' dictionaries unified, so chunk 0's dictionary serves all.
+    chunks = column.chunks
+    if not chunks:
+        return np.zeros(0, dtype=np.int64), np.array([], dtype=object)
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]).astype(np.int64)
+    return codes, chunks[0].dictionary.to_numpy(zero_copy_only=False)
