@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from littlesis.core.errors import SourceError
 from littlesis.core.job_files import read_job
 from littlesis.core.sources.loader import load_snapshot

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from littlesis.core.config import RuleOp
 from littlesis.core.errors import ConfigError
 from littlesis.core.job_files import read_job, read_jobs

@@ -5,10 +5,10 @@ from __future__ import annotations
 import codecs
 
 import pytest
+
 from littlesis.core.errors import SourceError
 from littlesis.core.sources.csvio import read_csv_bytes
 from littlesis.core.sources.rejections import Rejections
-
 from tests.conftest import REAL
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from littlesis.core.expressions import ColumnRef, ExpressionSyntaxError, Literal, blank_part, evaluate, parse
 
 

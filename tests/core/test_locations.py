@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from littlesis.core.errors import SourceError
 from littlesis.core.sources.locations import PathMap, resolve_location
 

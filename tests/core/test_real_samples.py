@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from littlesis.core.job_files import read_job
 from littlesis.core.sources.loader import load_snapshot
-
 from tests.conftest import REAL
 
 

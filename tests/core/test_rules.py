@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from littlesis.core.config import Rule, Rules
 from littlesis.core.rules import NO_INCLUDE_MATCHED, apply_rules, rule_matches
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import httplib2
 import pytest
-from littlesis.emulator import EmulatorServer
 
+from littlesis.emulator import EmulatorServer
 from tests.emulator.helpers import DOMAIN, OWNER, Hooks, build_classroom
 
 

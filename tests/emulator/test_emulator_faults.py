@@ -10,10 +10,10 @@ import httplib2
 import pytest
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
+
 from littlesis.emulator import EmulatorServer
 from littlesis.emulator.faults import FaultPlan, FaultSpecError, parse_spec
 from littlesis.emulator.quota import QuotaGate
-
 from tests.emulator.helpers import (
     DOMAIN,
     OWNER,

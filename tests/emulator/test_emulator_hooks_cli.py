@@ -11,11 +11,11 @@ import urllib.request
 from pathlib import Path
 
 import httplib2
-import littlesis
 import pytest
+
+import littlesis
 from littlesis.emulator import EmulatorServer
 from littlesis.emulator.cli import main
-
 from tests.emulator.helpers import DOMAIN, OWNER, Hooks, build_classroom, expect_error, make_course
 
 PLUGINS = Path(littlesis.__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ import threading
 
 import httplib2
 import pytest
-from littlesis.emulator.identity import ANONYMOUS, caller
 
+from littlesis.emulator.identity import ANONYMOUS, caller
 from tests.emulator.helpers import DOMAIN, BearerHttp, build_classroom, make_course, run_batch
 
 

@@ -9,10 +9,10 @@ import googleapiclient
 import pytest
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
+
 from littlesis.emulator import fields, routes
 from littlesis.emulator.errors import ApiError
 from littlesis.emulator.schema import SCHEMA_FIELDS
-
 from tests.emulator.helpers import DOMAIN, OWNER, error_of, expect_error, make_course, run_batch
 
 DISCOVERY = json.loads(
