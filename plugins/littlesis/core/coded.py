@@ -30,22 +30,26 @@ class Coded:
 
     def at(self, rows: np.ndarray | slice) -> pd.Series:
         """Row values as a pyarrow-backed text column (no Python string per row)."""
-        dictionary = pa.array(self.values.to_numpy(dtype=object), type=pa.string())
+        dictionary = pa.array(self.values, type=pa.string())
         indices = pa.array(self.codes[rows], type=pa.int64())
         return pd.Series(pd.arrays.ArrowStringArray(dictionary.take(indices)))
+
+    def per_row(self, rows: np.ndarray) -> pd.Series:
+        """Like ``at`` but keeping the values Series' dtype (for small selections)."""
+        return self.values.take(self.codes[rows]).reset_index(drop=True)
 
     def blank(self) -> np.ndarray:
         return (self.values == "").to_numpy()[self.codes]
 
     def mapped(self, per_value: pd.Series) -> Coded:
         """The same rows with every distinct value replaced (then equal results merged)."""
-        remap, uniques = pd.factorize(per_value.to_numpy(dtype=object))
+        remap, uniques = pd.factorize(per_value)  # pyarrow's dictionary encoding, no Python strings
         return Coded(remap[self.codes].astype(np.int64), pd.Series(uniques, dtype="str"))
 
 
-def from_codes(codes: np.ndarray, values: np.ndarray) -> Coded:
+def from_codes(codes: np.ndarray, values: pa.Array) -> Coded:
     """Codes into raw values -> codes into stripped, merged values."""
-    stripped = pd.Series(values, dtype="str").str.strip() if len(values) else pd.Series([], dtype="str")
+    stripped = pd.Series(pd.arrays.ArrowStringArray(values.cast(pa.string()))).str.strip()
     return Coded(codes, stripped).mapped(stripped)
 
 
@@ -67,15 +71,16 @@ def first_positions(codes: np.ndarray) -> np.ndarray:
 def combine(columns: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, int]:
     """One code per distinct combination, numbered in order of first appearance."""
     key = columns[0].astype(np.int64)
-    size = sizes[0]
+    span = max(sizes[0], 1)
     for codes, width in zip(columns[1:], sizes[1:], strict=True):
-        key = key * max(width, 1) + codes
-        key, uniques = pd.factorize(key)
-        size = len(uniques)
-    if len(columns) == 1:
-        key, uniques = pd.factorize(key)
-        size = len(uniques)
-    return key.astype(np.int64), size
+        width = max(width, 1)
+        if span * width >= 2**62:  # renumber densely before the product could overflow
+            key, uniques = pd.factorize(key)
+            span = max(len(uniques), 1)
+        key = key * width + codes
+        span *= width
+    key, uniques = pd.factorize(key)
+    return key.astype(np.int64), len(uniques)
 
 
 def evaluate(expression: Expression, column: dict[str, Coded], rows: int) -> Coded:
@@ -92,8 +97,7 @@ def evaluate(expression: Expression, column: dict[str, Coded], rows: int) -> Cod
         if isinstance(part, Literal):
             piece: pd.Series | str = part.text
         else:
-            source = column[part.name]
-            piece = pd.Series(source.values.to_numpy()[source.codes[firsts]], dtype="str")
+            piece = column[part.name].per_row(firsts)
         text = (piece if isinstance(piece, pd.Series) else pd.Series([piece] * len(firsts), dtype="str")) \
             if text is None else text + piece
     assert text is not None
@@ -148,12 +152,12 @@ class CodedColumns:
         return evaluate(expression, {n: self[n] for n in expression.columns}, self.rows)
 
 
-def _dictionary_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+def _dictionary_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     if not pa.types.is_dictionary(column.type):
         column = pa.chunked_array([c.dictionary_encode() for c in column.chunks]).unify_dictionaries()
     # CsvTable keeps its chunks' dictionaries unified, so chunk 0's dictionary serves all.
     chunks = column.chunks
     if not chunks:
-        return np.zeros(0, dtype=np.int64), np.array([], dtype=object)
+        return np.zeros(0, dtype=np.int64), pa.array([], type=pa.string())
     codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]).astype(np.int64)
-    return codes, chunks[0].dictionary.to_numpy(zero_copy_only=False)
+    return codes, chunks[0].dictionary

@@ -77,10 +77,11 @@ def owner_first(teachers: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
     if teachers.empty:
         return pd.DataFrame({"alias": pd.Series(dtype="str"), "email": pd.Series(dtype="str"),
                              "primary": pd.Series(dtype=bool)})
-    ordered = teachers.sort_values(["alias", "order"], kind="stable").drop_duplicates(["alias", "email"])
-    ranked = ordered.sort_values(["alias", "primary", "order"], ascending=[True, False, True], kind="stable")
+    # Sort on integers and booleans; strings are sorted once, at the end.
+    ordered = teachers.sort_values("order", kind="stable").drop_duplicates(["alias", "email"])
+    ranked = ordered.sort_values("primary", ascending=False, kind="stable")
     first = ~ranked["alias"].duplicated()
-    marked = ranked[ranked["primary"]]
+    marked = ranked[ranked["primary"].to_numpy()]
     doubly = marked["alias"][marked["alias"].duplicated()].unique()
     for alias in doubly[:20]:
         names = ", ".join(marked.loc[marked["alias"] == alias, "email"])
@@ -91,8 +92,10 @@ def owner_first(teachers: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
         "alias": ranked["alias"].to_numpy(),
         "email": ranked["email"].to_numpy(),
         "primary": first.to_numpy(),
+        "order": ranked["order"].to_numpy(),
     })
-    return result.sort_values(["alias", "primary"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    result = result.sort_values(["alias", "primary", "order"], ascending=[True, False, True], kind="stable")
+    return result.drop(columns="order").reset_index(drop=True)
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from littlesis.core import coded
 from littlesis.core.coded import Coded
+from littlesis.core.emails import normalize_emails, valid_emails
 from littlesis.core.expressions import StrippedColumns
 from littlesis.core.snapshot import ENROLLMENT_FIELDS, GUARDIAN_FIELDS, SECTION_FIELDS
 from littlesis.core.sources.canonical import MAX_ALIAS_LENGTH, checked_emails, empty_frame, owner_first, split_emails
@@ -94,7 +95,8 @@ class GenericFrames:
         ok &= ~self._conflicting_names(alias, self.value("course_name"), ok)
 
         kept = np.flatnonzero(ok)
-        class_of_kept, _ = pd.factorize(alias.codes[kept])  # renumbered in order of first appearance here
+        # First row of each class; codes are in order of first appearance only over all rows.
+        class_of_kept = alias.codes if len(kept) == self.rows else pd.factorize(alias.codes[kept])[0]
         first = kept[coded.first_positions(class_of_kept.astype(np.int64))]
         first_rows = self.table.rows(first)
         aliases = alias.values.to_numpy()[alias.codes[first]]
@@ -126,6 +128,11 @@ class GenericFrames:
     def _conflicting_names(self, alias: Coded, name: Coded, ok: np.ndarray) -> np.ndarray:
         """Rows whose alias was first seen with another course name (two classes, one alias)."""
         kept = np.flatnonzero(ok)
+        usual = np.full(len(alias.values), -1, dtype=np.int64)
+        usual[alias.codes[kept][::-1]] = name.codes[kept][::-1]  # some name of each alias
+        odd = kept[name.codes[kept] != usual[alias.codes[kept]]]
+        if len(odd) == 0:  # every alias has one name: nothing to hash
+            return np.zeros(self.rows, dtype=bool)
         pairs = kept[coded.unique_pairs(alias.codes[kept], name.codes[kept], len(name.values))]
         counts = np.bincount(alias.codes[pairs], minlength=len(alias.values))
         conflict = np.zeros(self.rows, dtype=bool)
@@ -161,9 +168,11 @@ class GenericFrames:
         self, alias: Coded, teacher: Coded, kept: np.ndarray, first: np.ndarray, firsts: StrippedColumns
     ) -> pd.DataFrame:
         # The teacher on a class's first row owns it; other teachers on its rows co-teach.
-        pairs = kept[coded.unique_pairs(alias.codes[kept], teacher.codes[kept], len(teacher.values))]
         owner = np.full(len(alias.values), -1, dtype=np.int64)
         owner[alias.codes[first]] = teacher.codes[first]
+        others = kept[teacher.codes[kept] != owner[alias.codes[kept]]]  # usually few: skip hashing 1.4M pairs
+        extra = others[coded.unique_pairs(alias.codes[others], teacher.codes[others], len(teacher.values))]
+        pairs = np.sort(np.concatenate([first, extra]))
         frame = pd.DataFrame({
             "alias": alias.at(pairs),
             "email": teacher.at(pairs),
@@ -187,15 +196,36 @@ class GenericFrames:
         if expression is None or len(enrolled) == 0:
             return empty_frame(GUARDIAN_FIELDS)
         cell = self.columns.evaluate(expression)
-        # Every row of a student repeats the guardians: check each (student, cell) pair once.
+        # Split and check each distinct cell once; a student's rows all repeat the same cell.
+        parts = split_emails(cell.values)
+        guardian = normalize_emails(parts)
+        guardian_code, guardians = pd.factorize(guardian)
+        per_part = pd.DataFrame({"cell": parts.index.to_numpy(dtype=np.int64),
+                                 "guardian": guardian_code,
+                                 "valid": valid_emails(guardian).to_numpy()})
         rows = enrolled[(cell.values != "").to_numpy()[cell.codes[enrolled]]]
-        rows = rows[coded.unique_pairs(student.codes[rows], cell.codes[rows], len(cell.values))]
-        if len(rows) == 0:
-            return empty_frame(GUARDIAN_FIELDS)
-        records = pd.Index(self.table.records[rows])
-        cells = pd.Series(cell.values.to_numpy()[cell.codes[rows]], index=records, dtype="str")
-        owners = pd.Series(student.values.to_numpy()[student.codes[rows]], index=records, dtype="str")
-        each = split_emails(cells)
-        emails, keep = checked_emails(self.table, self.rejections, each, "guardian_emails", blank_ok=False)
-        links = pd.DataFrame({"student_email": owners[each.index].to_numpy(), "guardian_email": emails.to_numpy()})
-        return links[keep.to_numpy()].drop_duplicates().reset_index(drop=True)
+        rows = _distinct_pairs(rows, student.codes, cell.codes, len(cell.values))
+        links = pd.DataFrame({"row": rows, "cell": cell.codes[rows], "student": student.codes[rows]}).merge(
+            per_part, on="cell")
+        bad = links[~links["valid"]]
+        if not bad.empty:
+            raw = parts.reset_index(drop=True)[np.flatnonzero(~per_part["valid"].to_numpy())]
+            raw_of = pd.Series(raw.to_numpy(), index=per_part.loc[~per_part["valid"], "guardian"].to_numpy())
+            self.rejections.add_many(self.table.label, self.table.lines_of(self.table.records[bad["row"]]),
+                                     "guardian_emails", raw_of[bad["guardian"]].to_numpy(),
+                                     "invalid e-mail in guardian_emails")
+        good = links[links["valid"].to_numpy()].drop_duplicates(["student", "guardian"])
+        return pd.DataFrame({
+            "student_email": student.at(good["row"].to_numpy()),
+            "guardian_email": pd.Series(guardians).take(good["guardian"].to_numpy()).reset_index(drop=True),
+        })
+
+def _distinct_pairs(rows: np.ndarray, left: np.ndarray, right: np.ndarray, right_size: int) -> np.ndarray:
+    """Rows holding the first occurrence of each (left, right) pair, when ``right`` is
+    mostly a function of ``left`` (a student's rows repeat the same guardian cell)."""
+    student_of_row, _ = pd.factorize(left[rows])
+    firsts = coded.first_positions(student_of_row.astype(np.int64))
+    usual = right[rows[firsts]]
+    others = rows[right[rows] != usual[student_of_row]]
+    extra = others[coded.unique_pairs(left[others], right[others], right_size)]
+    return np.sort(np.concatenate([rows[firsts], extra]))

@@ -46,7 +46,9 @@ def load_snapshot(job: JobConfig, config_path: Path, path_map: PathMap | None = 
         raise SourceError(problems[0])
     work = PresetLoad(package, mapping, job.source.encoding)
     if job.source.preset == "generic":
-        table = work.table("roster", {})
+        used = {c for e in mapping.expressions.values() for c in e.columns}
+        used |= {r.column for r in (*job.rules.include, *job.rules.exclude)}
+        table = work.table("roster", {}, only=used)
         frames = generic.GenericFrames(table, mapping, work.rejections, work.warnings).build()
     else:
         frames = PRESETS[job.source.preset].load(work)
@@ -66,8 +68,8 @@ def load_snapshot(job: JobConfig, config_path: Path, path_map: PathMap | None = 
 def _without_ownerless_classes(frames: dict[str, pd.DataFrame], work: PresetLoad) -> dict[str, pd.DataFrame]:
     """Classroom needs an owner: a class none of whose teachers has a usable address is rejected."""
     # Object-dtype indexes: hashing 60k aliases in C, not a Python loop.
-    owned = pd.Index(frames["teachers"].loc[frames["teachers"]["primary"], "alias"].to_numpy(dtype=object))
-    ownerless = ~pd.Index(frames["sections"]["alias"].to_numpy(dtype=object)).isin(owned)
+    owned = pd.Index(frames["teachers"].loc[frames["teachers"]["primary"], "alias"].to_numpy(), dtype=object)
+    ownerless = ~pd.Index(frames["sections"]["alias"].to_numpy(), dtype=object).isin(owned)
     if not ownerless.any():
         return frames
     per_class = frames["enrollments"].groupby("alias").size()

@@ -23,13 +23,19 @@ class PresetLoad:
     files: list[SourceFile] = field(default_factory=list)
     _tables: dict[str, CsvTable] = field(default_factory=dict)
 
-    def table(self, name: str, wanted: Mapping[str, tuple[str, ...]], required: tuple[str, ...] = ()) -> CsvTable:
-        """A file of the package, read once, its columns under canonical names."""
+    def table(
+        self, name: str, wanted: Mapping[str, tuple[str, ...]], required: tuple[str, ...] = (),
+        only: set[str] | None = None,
+    ) -> CsvTable:
+        """A file of the package, read once, its columns under canonical names.
+
+        ``only``: the columns the job uses, when they are known before reading (generic preset).
+        """
         key = name.lower()
         table = self._tables.get(key)
         if table is None:
             data = self.package.read(name)
-            table = read_csv_bytes(data, self.package.label_of(name), self.rejections, self.encoding)
+            table = read_csv_bytes(data, self.package.label_of(name), self.rejections, self.encoding, only)
             self.warnings.extend(table.warnings)
             self.files.append(SourceFile(name, self.package.location_of(name), table.sha256, len(data),
                                          table.encoding, table.arrow.num_rows))
