@@ -101,7 +101,7 @@ def analyze(data: AnalysisInput) -> plans.Plan:
 def written_values(actions: pd.DataFrame) -> pd.DataFrame:
     """alias, field, value for every course field a plan writes (kept to tell teacher edits apart)."""
     ours = {theirs: field for field, theirs in COURSE_FIELDS.items()}
-    rows = []
+    rows: list[tuple[str, str, str]] = []
     chosen = actions[actions["kind"].isin(["create_course", "update_course"])]
     for alias, kind, payload in zip(chosen["alias"], chosen["kind"], chosen["payload"], strict=True):
         body = json.loads(payload)
