@@ -15,6 +15,7 @@ import pandas as pd
 
 from littlesis.core import plan as plans
 from littlesis.core.classroom_state import DOMAIN_ALIAS_PREFIX, ClassroomState
+from littlesis.core.coded import isin, positions
 from littlesis.core.config import Preferences
 from littlesis.core.matching import MATCH_COLUMNS, Thresholds, match_sections
 from littlesis.core.patterns import matches_any
@@ -56,13 +57,14 @@ def analyze(data: AnalysisInput) -> plans.Plan:
     state = data.state
     course_of = state.course_of_alias()
     sections = sis.sections
-    existing = sections[sections["alias"].isin(course_of.index)]
-    unmatched = sections[~sections["alias"].isin(course_of.index)]
+    has_course = isin(sections["alias"], course_of.index)
+    existing = sections[has_course]
+    unmatched = sections[~has_course]
     matches = match_sections(unmatched, sis.teachers, sis.enrollments, state,
                              Thresholds(prefs.matching.link_at, prefs.matching.suggest_at))
     linked = matches[matches["decision"] == "link"]
     suggested = matches[matches["decision"] == "suggest"]
-    created = unmatched[~unmatched["alias"].isin(linked["alias"])]
+    created = unmatched[~isin(unmatched["alias"], matches["alias"])]
 
     # One target course per class: existing by alias, linked by id; suggested classes get
     # both alternatives (link, or create) and the reviewer picks one.
@@ -113,9 +115,20 @@ def written_values(actions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["alias", "field", "value"]).astype("str")
 
 
-def _user_payload(emails: pd.Series) -> np.ndarray:
+def _user_payload(emails: pd.Series) -> pd.Series:
     # Addresses were validated (no quotes or backslashes), so plain concatenation is valid JSON.
-    return ('{"userId":"' + emails.astype("str") + '"}').to_numpy(dtype=object)
+    return '{"userId":"' + emails.astype("str") + '"}'
+
+
+def _lookup(table: pd.Series, keys: pd.Series | np.ndarray) -> pd.Series:
+    """``table[key]`` for each key ("" when absent), done on codes: keys repeat a lot."""
+    keys = keys if isinstance(keys, pd.Series) else pd.Series(np.asarray(keys, dtype=object), dtype="str")
+    codes, distinct = pd.factorize(keys)
+    found = table.reindex(np.asarray(distinct, dtype=object)).fillna("").astype("str").reset_index(drop=True)
+    return found.take(codes).reset_index(drop=True) if len(codes) else found.iloc[:0]
+
+
+_positions = positions
 
 
 class _Planner:
@@ -128,11 +141,11 @@ class _Planner:
         self.owner = sis.teachers[sis.teachers["primary"]].drop_duplicates("alias").set_index("alias")["email"]
         self.courses = state.courses.set_index("course_id")
 
-    def _school(self, alias: pd.Series | np.ndarray) -> np.ndarray:
-        return self.section["school"].reindex(np.asarray(alias)).fillna("").to_numpy(dtype=object)
+    def _school(self, alias: pd.Series | np.ndarray) -> pd.Series:
+        return _lookup(self.section["school"], alias)
 
-    def _teacher(self, alias: pd.Series | np.ndarray) -> np.ndarray:
-        return self.owner.reindex(np.asarray(alias)).fillna("").to_numpy(dtype=object)
+    def _teacher(self, alias: pd.Series | np.ndarray) -> pd.Series:
+        return _lookup(self.owner, alias)
 
     def creates(self, new: pd.DataFrame) -> pd.DataFrame:
         if new.empty:
@@ -254,20 +267,24 @@ class _Planner:
         exempt = self.prefs.roster_exceptions
         parts: list[pd.DataFrame] = []
         if self.prefs.add_students and len(new):
-            fresh = sis.merge(new, on="alias")
-            fresh = fresh[~matches_any(fresh["email"], exempt).to_numpy()]
-            parts.append(plans.actions_frame("add_student", fresh["alias"], DOMAIN_ALIAS_PREFIX + fresh["alias"],
-                                             _user_payload(fresh["email"]), "enrolled in the SIS",
-                                             self._school(fresh["alias"]), self._teacher(fresh["alias"]),
-                                             fresh["alternative"].to_numpy()))
+            position = _positions(sis["alias"], new["alias"])
+            chosen = (position >= 0) & ~matches_any(sis["email"], exempt).to_numpy()
+            fresh = sis[chosen]
+            parts.append(plans.actions_frame(
+                "add_student", fresh["alias"], DOMAIN_ALIAS_PREFIX + fresh["alias"], _user_payload(fresh["email"]),
+                "enrolled in the SIS", self._school(fresh["alias"]), self._teacher(fresh["alias"]),
+                new["alternative"].to_numpy()[position[chosen]]))
         if targets.empty:
             return parts
-        wanted, current = _joint_keys(
-            sis.merge(targets[["alias", "course_id"]], on="alias"),
-            self.state.students[self.state.students["course_id"].isin(targets["course_id"])])
+        position = _positions(sis["alias"], targets["alias"])
+        enrolled = sis[position >= 0]
+        wanted_frame = pd.DataFrame({"course_id": targets["course_id"].to_numpy()[position[position >= 0]],
+                                     "email": enrolled["email"].to_numpy()})
+        current_frame = self.state.students[isin(self.state.students["course_id"], targets["course_id"])]
+        wanted, current = _joint_keys(wanted_frame, current_frame)
         meta = targets.set_index("course_id")
         if self.prefs.add_students:
-            add = wanted.frame[~np.isin(wanted.key, current.key)]
+            add = wanted.frame[~pd.Series(wanted.key).isin(current.key).to_numpy()]  # hashing, not sorting
             add = add[~matches_any(add["email"], exempt).to_numpy()]
             info = meta.loc[add["course_id"]]
             parts.append(plans.actions_frame("add_student", info["alias"].to_numpy(), info["ref"].to_numpy(),
@@ -275,7 +292,7 @@ class _Planner:
                                              self._school(info["alias"]), self._teacher(info["alias"]),
                                              info["alternative"].to_numpy()))
         if self.prefs.remove_students:
-            gone = current.frame[~np.isin(current.key, wanted.key)]
+            gone = current.frame[~pd.Series(current.key).isin(wanted.key).to_numpy()]
             gone = gone[~matches_any(gone["email"], exempt).to_numpy()]
             info = meta.loc[gone["course_id"]]
             parts.append(plans.actions_frame("remove_student", info["alias"].to_numpy(), info["ref"].to_numpy(),

@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from littlesis.core.coded import isin
+
 DOMAIN_ALIAS_PREFIX = "d:"
 
 COURSE_COLUMNS = ["course_id", "name", "section", "room", "description_heading", "description", "owner_email",
@@ -80,4 +82,4 @@ class ClassroomState:
 
     def teacher_created(self) -> pd.DataFrame:
         """Courses carrying no domain alias: what teachers made by hand (candidates for linking)."""
-        return self.courses[~self.courses["course_id"].isin(self.aliases["course_id"])]
+        return self.courses[~isin(self.courses["course_id"], self.aliases["course_id"])]

@@ -8,11 +8,13 @@ duplicates and pairs are found on integers, not strings.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from littlesis.core.emails import normalize_emails, valid_emails
 from littlesis.core.expressions import Expression, Literal
@@ -161,3 +163,26 @@ def _dictionary_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
         return np.zeros(0, dtype=np.int64), pa.array([], type=pa.string())
     codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]).astype(np.int64)
     return codes, chunks[0].dictionary
+
+
+def isin(values: pd.Series, allowed: pd.Series | pd.Index | np.ndarray | Collection[str]) -> np.ndarray:
+    """``values.isin(allowed)`` as a bool array, run by pyarrow (several times faster on text)."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    if isinstance(allowed, (set, frozenset, list, tuple)):
+        allowed = np.asarray(list(allowed), dtype=object)
+    return pc.is_in(_arrow_text(values), value_set=_arrow_text(allowed)).to_numpy(zero_copy_only=False)
+
+
+def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """For each value, its row in ``keys`` (distinct values), or -1; run by pyarrow."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(keys))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _arrow_text(values: pd.Series | pd.Index | np.ndarray) -> pa.Array:
+    if isinstance(values, (pd.Series, pd.Index)) and values.dtype != object:
+        return pa.array(values, type=pa.string())
+    return pa.array(np.asarray(values, dtype=object), type=pa.string())

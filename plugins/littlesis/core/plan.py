@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 # The commit applies kinds in this order: courses exist before members are added,
 # a new owner is a co-teacher before the transfer, removals after additions.
@@ -30,46 +31,67 @@ NO_UPDATES = "no updates required"
 def action_ids(kind: pd.Series, alias: pd.Series, target: pd.Series, payload: pd.Series) -> pd.Series:
     """128-bit ids (hex) from the action's content, computed column-wise.
 
-    pandas' hash_array is SipHash with fixed keys, so ids are stable between runs;
-    two independent keys make collisions in a plan of millions negligible.
+    Each column's distinct values are hashed (pandas' SipHash with fixed keys, so
+    ids are stable between runs) and the column hashes mixed per row; two
+    independent keys make a collision in a plan of millions negligible.
     """
-    text = (kind + "\x1f" + alias + "\x1f" + target + "\x1f" + payload).to_numpy(dtype=object)
-    high = pd.util.hash_array(text, hash_key="littlesis-plan-1", categorize=False)
-    low = pd.util.hash_array(text, hash_key="littlesis-plan-2", categorize=False)
-    return pd.Series([f"{hi:016x}{lo:016x}" for hi, lo in zip(high, low, strict=True)], index=kind.index, dtype="str")
+    columns = [kind, alias, target, payload]
+    high = _mix([_hashes(c, "littlesis-plan-1") for c in columns])
+    low = _mix([_hashes(c, "littlesis-plan-2") for c in columns])
+    pair = np.empty((len(kind), 2), dtype=">u8")
+    pair[:, 0], pair[:, 1] = high, low
+    hexes = np.frombuffer(pair.tobytes().hex().encode("ascii"), dtype="S32")
+    return pd.Series(pd.arrays.ArrowStringArray(pa.array(hexes, type=pa.binary(32)).cast(pa.string())),
+                     index=kind.index)
+
+
+def _hashes(values: pd.Series, key: str) -> np.ndarray:
+    codes, distinct = pd.factorize(values)
+    hashed = pd.util.hash_array(np.asarray(distinct, dtype=object), hash_key=key, categorize=False)
+    return hashed[codes]
+
+
+def _mix(hashes: list[np.ndarray]) -> np.ndarray:
+    # The combination pandas uses for rows of several columns (order matters).
+    result = np.full(len(hashes[0]), 0x345678, dtype=np.uint64)
+    multiplier = np.uint64(1000003)
+    for i, h in enumerate(hashes):
+        result = (result ^ h) * multiplier
+        multiplier += np.uint64(82520 + 2 * (len(hashes) - i))
+    return result + np.uint64(97531)
+
+
+Column = pd.Series | np.ndarray | str
+
+
+def _text(values: Column, size: int) -> pd.Series:
+    """A pyarrow-backed text column: constants are repeated in C, Series are reused."""
+    if isinstance(values, str):
+        return pd.Series(pd.arrays.ArrowStringArray(pa.array([values]).take(pa.array(np.zeros(size, dtype=np.int64)))))
+    if isinstance(values, pd.Series):
+        return values.reset_index(drop=True).astype("str")
+    return pd.Series(np.asarray(values, dtype=object), dtype="str")
 
 
 def actions_frame(
-    kind: str, alias: pd.Series | np.ndarray, target: pd.Series | np.ndarray, payload: pd.Series | np.ndarray,
-    reason: str | pd.Series | np.ndarray, school: pd.Series | np.ndarray | None = None,
-    teacher: pd.Series | np.ndarray | None = None, alternative: str | pd.Series | np.ndarray = "",
+    kind: str, alias: Column, target: Column, payload: Column, reason: Column,
+    school: Column = "", teacher: Column = "", alternative: Column = "",
 ) -> pd.DataFrame:
     """Actions of one kind from aligned columns (ids and positions are set when the plan is assembled)."""
     size = len(alias)
-    blank = np.full(size, "", dtype=object)
-    return pd.DataFrame({
-        "kind": np.full(size, kind, dtype=object),
-        "alias": np.asarray(alias, dtype=object),
-        "target": np.asarray(target, dtype=object),
-        "payload": np.asarray(payload, dtype=object),
-        "reason": np.full(size, reason, dtype=object) if isinstance(reason, str) else np.asarray(reason, dtype=object),
-        "school": blank if school is None else np.asarray(school, dtype=object),
-        "teacher": blank if teacher is None else np.asarray(teacher, dtype=object),
-        "alternative": np.full(size, alternative, dtype=object) if isinstance(alternative, str)
-        else np.asarray(alternative, dtype=object),
-    })
+    columns = {"kind": kind, "alias": alias, "target": target, "payload": payload, "reason": reason,
+               "school": school, "teacher": teacher, "alternative": alternative}
+    return pd.DataFrame({name: _text(values, size) for name, values in columns.items()})
 
 
 def assemble(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """All actions in safe order, with ids and positions."""
+    """All actions in safe order (kind order; build order within a kind), with ids and positions."""
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "position" else "str") for c in ACTION_COLUMNS})
+    # Each part holds one kind: ordering the parts orders the actions, no row sort needed.
+    parts.sort(key=lambda part: KIND_ORDER[part["kind"].iloc[0]])
     frame = pd.concat(parts, ignore_index=True)
-    frame["order"] = frame["kind"].map(KIND_ORDER)
-    frame = frame.sort_values(["order", "alias", "target", "payload"], kind="stable").reset_index(drop=True)
-    for column in ("kind", "alias", "target", "payload", "reason", "school", "teacher", "alternative"):
-        frame[column] = frame[column].astype("str")
     frame["action_id"] = action_ids(frame["kind"], frame["alias"], frame["target"], frame["payload"])
     frame["position"] = np.arange(len(frame), dtype=np.int64)
     return frame[ACTION_COLUMNS]

@@ -12,6 +12,7 @@ from collections.abc import Collection
 import pandas as pd
 
 from littlesis.core.classroom_state import ClassroomState
+from littlesis.core.coded import isin
 from littlesis.core.config import Safety
 from littlesis.core.plan import SafetyVerdict
 
@@ -32,11 +33,10 @@ def check_safety(
     """
     job_courses = set(targets["alias"]) | (set(job_aliases) & set(state.course_of_alias().index))
     existing = targets[targets["alternative"] == ""]
-    current_students = state.students[state.students["course_id"].isin(existing["course_id"])]
-    student_total = len(current_students)
-    removals = int(actions["kind"].isin(list(REMOVALS)).sum())
-    changed = set(actions.loc[actions["kind"].isin(list(COURSE_CHANGES)) & actions["alias"].isin(job_courses),
-                              "alias"])
+    student_total = int(isin(state.students["course_id"], existing["course_id"]).sum())
+    removals = int(isin(actions["kind"], REMOVALS).sum())
+    changing = actions[isin(actions["kind"], COURSE_CHANGES)]
+    changed = set(changing["alias"].unique()) & job_courses
     missing = {a for a in job_aliases if a not in kept} & job_courses
     course_total = len(job_courses)
     changed_total = len(changed | missing)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from littlesis.core.coded import isin
+
 SECTION_FIELDS = [
     "alias", "course_name", "section", "room", "description_heading", "description", "school", "term",
 ]
@@ -70,15 +72,17 @@ class SisSnapshot:
 
     def restricted_to(self, aliases: pd.Index) -> SisSnapshot:
         """The same snapshot keeping only the given classes (guardians of their students only)."""
-        keep = self.sections["alias"].isin(aliases)
-        enrollments = self.enrollments[self.enrollments["alias"].isin(aliases)]
+        keep = isin(self.sections["alias"], aliases)
+        if keep.all():
+            return self
+        enrollments = self.enrollments[isin(self.enrollments["alias"], aliases)]
         students = enrollments["email"].unique()
         return SisSnapshot(
             sections=self.sections[keep],
-            teachers=self.teachers[self.teachers["alias"].isin(aliases)],
+            teachers=self.teachers[isin(self.teachers["alias"], aliases)],
             enrollments=enrollments,
-            guardians=self.guardians[self.guardians["student_email"].isin(students)],
-            class_columns=self.class_columns[self.class_columns.index.isin(aliases)],
+            guardians=self.guardians[isin(self.guardians["student_email"], students)],
+            class_columns=self.class_columns[isin(pd.Series(self.class_columns.index), aliases)],
             rejected=self.rejected,
             files=self.files,
             warnings=self.warnings,
