@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,7 @@ def _mix(hashes: list[np.ndarray]) -> np.ndarray:
     return result + np.uint64(97531)
 
 
-Column = pd.Series | np.ndarray | str
+Column: TypeAlias = pd.Series | np.ndarray | str
 
 
 def _text(values: Column, size: int) -> pd.Series:
