@@ -163,3 +163,19 @@ class Lock(Base):
     holder: Mapped[str] = mapped_column(ID)
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SyncedValue(Base):
+    """What a job last wrote to a class's course: kept so the next analysis can tell a
+    teacher's edit (the course differs from what we wrote) from an SIS change. A row
+    with field ``linked_course`` records a teacher's course the job linked."""
+
+    __tablename__ = "ls_synced_values"
+
+    job_id: Mapped[str] = mapped_column(String(100), ForeignKey("ls_jobs.job_id", ondelete="CASCADE"),
+                                        primary_key=True)
+    alias: Mapped[str] = mapped_column(ID, primary_key=True)
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[str] = mapped_column(RUN_ID)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
