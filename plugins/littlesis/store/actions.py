@@ -21,7 +21,8 @@ _RUNS = table_of(Run)
 _ORDER = (_T.c.position, _T.c.action_id)
 # Runs in these states have a plan that is being, or has been, applied.
 _FROZEN_RUN_STATES = ("committing", "committed")
-_INPUT_FIELDS = ("action_id", "kind", "alias", "target", "payload", "reason", "position", "school", "teacher")
+_INPUT_FIELDS = ("action_id", "kind", "alias", "target", "payload", "reason", "position", "school", "teacher",
+                 "alternative")
 GroupBy = Literal["kind", "decision", "status", "school", "teacher"]
 
 
@@ -141,7 +142,7 @@ def _row(run_id: str, index: int, action: Mapping[str, Any] | object) -> dict[st
         "run_id": run_id, "action_id": str(action_id), "kind": str(kind),
         "alias": get("alias"), "target": get("target"), "payload": get("payload") or {},
         "reason": get("reason") or "", "position": index if position is None else int(position),
-        "school": get("school"), "teacher": get("teacher"),
+        "school": get("school"), "teacher": get("teacher"), "alternative": get("alternative") or "",
         "decision": "proposed", "decided_by": None, "decided_at": None,
         "status": "pending", "result_reason": None, "attempts": 0, "finished_at": None,
     }

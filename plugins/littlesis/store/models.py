@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from littlesis.store.base import Base, one_of
@@ -92,6 +92,8 @@ class Action(Base):
     position: Mapped[int] = mapped_column(Integer)
     school: Mapped[str | None] = mapped_column(ID)
     teacher: Mapped[str | None] = mapped_column(ID)
+    # "" for an ordinary action; "link" or "create" for the two alternatives of a suggested match.
+    alternative: Mapped[str] = mapped_column(String(10), server_default=text("''"))
     decision: Mapped[str] = mapped_column(String(10))
     decided_by: Mapped[str | None] = mapped_column(ID)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

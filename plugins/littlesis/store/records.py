@@ -52,6 +52,7 @@ class ActionRecord:
     position: int
     school: str | None
     teacher: str | None
+    alternative: str
     decision: str
     decided_by: str | None
     decided_at: datetime | None

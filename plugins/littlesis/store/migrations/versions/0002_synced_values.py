@@ -1,4 +1,4 @@
-"""Synced values: what each job last wrote to each class's course.
+"""Synced values (what each job last wrote to each class's course); the alternative of an action.
 
 Revision ID: 0002
 Revises: 0001
@@ -22,6 +22,8 @@ TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("ls_actions") as batch:
+        batch.add_column(sa.Column("alternative", sa.String(length=10), server_default=sa.text("''"), nullable=False))
     op.create_table(
         "ls_synced_values",
         sa.Column("job_id", sa.String(length=100), nullable=False),
@@ -37,4 +39,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ls_actions") as batch:
+        batch.drop_column("alternative")
     op.drop_table("ls_synced_values")

@@ -1,0 +1,1 @@
+"""The Airflow side: DAG building, task callables, the approval sensor, and connection helpers."""
