@@ -62,6 +62,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from littlesis.classroom.connection import connect, load_settings
+    from littlesis.classroom.inventory import full_refresh
+    from littlesis.orchestration.connections import classroom_domain, store_url
+    from littlesis.service.analysis_run import run_analysis
+    from littlesis.store.engine import make_engine
+    from littlesis.store.migrate import upgrade
+
+    path = Path(args.config)
+    job = read_job(path)
+    url = store_url()
+    upgrade(url)
+    engine = make_engine(url)
+    settings = load_settings()
+    domain = classroom_domain(settings)
+
+    def refresh() -> None:
+        print(f"The Classroom cache of {domain} was never filled: reading every course first...", file=sys.stderr)
+        client = connect(settings=settings)
+        try:
+            full_refresh(client, engine, domain)
+        finally:
+            client.close()
+
+    outcome = run_analysis(job, path, engine, domain, refresh=refresh, path_map=PathMap.from_env())
+    summary = outcome.summary()
+    if args.json:
+        print(json.dumps({k: summary[k] for k in ("counts", "unsafe", "unsafe_reasons", "excluded", "rejected_rows")}))
+        return 0
+    age = summary["cache_age_seconds"]
+    print(f"Run {outcome.run_id} of job {job.id}: analyzed against the Classroom cache of {domain} "
+          f"({'just filled' if outcome.cache_refreshed else f'{age // 60} min old' if age is not None else 'empty'})")
+    for kind, count in summary["counts"].items():
+        print(f"  {kind}: {count:,}")
+    print(f"  no updates required: {summary['no_updates_required']:,} classes; excluded: {summary['excluded']:,};"
+          f" rejected rows: {summary['rejected_rows']:,}; suggested matches: {summary['suggested_matches']:,}")
+    for reason in summary["unsafe_reasons"]:
+        print(f"UNSAFE: {reason} (a person must confirm this plan)")
+    return 0
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
     from littlesis.emulator.cli import main as emulator_main
 
@@ -81,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     prev.add_argument("--json", action="store_true", help="print the summary as JSON")
     prev.add_argument("--limit", type=int, default=20, help="classes to list")
     prev.set_defaults(func=cmd_preview)
+
+    analyze = commands.add_parser(
+        "analyze", help="load, apply rules, match and plan against the Classroom cache; store the plan")
+    analyze.add_argument("config")
+    analyze.add_argument("--json", action="store_true", help="print counts, unsafe, excluded, rejected_rows as JSON")
+    analyze.set_defaults(func=cmd_analyze)
 
     emulator = commands.add_parser(
         "emulator", help="serve the Classroom API emulator (--host --port --seed --faults --latency-ms --quota-qps)",
