@@ -58,3 +58,57 @@ def test_a_filled_cache_is_used_as_it_is(tmp_path):
 
     outcome = run_analysis(read_job(DEMO), DEMO, engine, "demo", run_id="r2", refresh=refresh)
     assert not outcome.cache_refreshed and outcome.cache_age is not None
+
+
+def test_automatic_staging_stages_a_safe_plan_and_approves_it(tmp_path):
+    from littlesis.service.staging import stage_all_allowed
+
+    engine = store(tmp_path)
+    outcome = run_analysis(read_job(DEMO), DEMO, engine, "demo", run_id="r3",
+                           refresh=lambda: _empty_cache(engine))
+    staging = stage_all_allowed(engine, "r3")
+    assert (staging.staged, staging.held_for_review, staging.approved) == (459, 0, True)
+    with session_scope(engine, readonly=True) as session:
+        assert runs.require_run(session, "r3").state == "approved"
+        assert actions.count_actions(session, "r3", by="decision") == {"staged": 459}
+    assert outcome.counts["create_course"] == 19
+
+
+def test_an_unsafe_plan_is_never_staged_automatically(tmp_path, write):
+    from littlesis.service.staging import stage_all_allowed
+    from littlesis.store.cache import CacheSnapshot
+
+    engine = store(tmp_path)
+    students = [f"s{i}@d.org" for i in range(10)]
+    cache = CacheSnapshot(
+        courses=[{"course_id": f"{n}", "name": "Algebra", "section": "Period 1", "room": "", "description_heading": "",
+                  "description": "", "owner_id": "t@d.org", "course_state": "ACTIVE", "creation_time": None,
+                  "update_time": None, "alternate_link": None} for n in range(4)],
+        aliases=[{"course_id": f"{n}", "alias": f"d:C{n}"} for n in range(4)],
+        teachers=[{"course_id": f"{n}", "user_id": "t@d.org", "email": "t@d.org"} for n in range(4)],
+        students=[{"course_id": f"{n}", "user_id": s, "email": s} for n in range(4) for s in students],
+    )
+    with session_scope(engine) as session:
+        replace_domain_cache(session, "d", cache)
+    # Half of each class's rows are missing from tonight's export.
+    write("roster.csv", "SchoolID,CourseID,SectionID,Year,CourseName,Period,Room,TeacherEmail,StudentEmail\n" + "".join(
+        f"1,1,{n},2026,Algebra,1,,t@d.org,{s}\n" for n in range(4) for s in students[::2]))
+    config = write("job.yaml", "id: cut\nname: Cut\nsource: {preset: generic, files: {roster: roster.csv}}\n"
+                               "mapping: {class_alias: 'C{SectionID}'}\npreferences: {remove_students: true}\n"
+                               "automation: {mode: automatic, schedule: '@daily'}\n")
+    outcome = run_analysis(read_job(config), config, engine, "d", run_id="cut1")
+    assert outcome.plan.safety.unsafe and outcome.counts == {"remove_student": 20}
+    staging = stage_all_allowed(engine, "cut1")
+    assert (staging.staged, staging.approved) == (0, False)
+    assert staging.reasons == ["unsafe plan, waiting for a person: would remove 20 of 40 students (50.0%), "
+                               "over the 10% limit",
+                               "unsafe plan, waiting for a person: would change 4 of 4 courses (100.0%), "
+                               "over the 25% limit"]
+    with session_scope(engine, readonly=True) as session:
+        assert actions.count_actions(session, "cut1", by="decision") == {"proposed": 20}
+        assert runs.require_run(session, "cut1").state == "pending_review"
+
+
+def _empty_cache(engine):
+    with session_scope(engine) as session:
+        replace_domain_cache(session, "demo", CacheSnapshot())

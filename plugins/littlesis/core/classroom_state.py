@@ -46,15 +46,20 @@ class ClassroomState:
         (the store's column names: course_id, user_id, email, owner_id, course_state, student_id, ...)."""
         users = _frame(parts.get("users", []), ["user_id", "email"])
         email_of = dict(zip(users["user_id"], users["email"].str.lower(), strict=True))
+
+        def emails(ids: pd.Series) -> pd.Series:
+            found = ids.map(email_of)
+            return found.astype(object).where(found.notna(), "").astype("str")
+
         members = {}
         for role in ("teachers", "students"):
             frame = _frame(parts.get(role, []), ["course_id", "user_id", "email"])
-            emails = frame["email"].where(frame["email"] != "", frame["user_id"].map(email_of).fillna(""))
-            members[role] = pd.DataFrame({"course_id": frame["course_id"], "email": emails.str.lower()})
+            known = frame["email"].where(frame["email"] != "", emails(frame["user_id"]))
+            members[role] = pd.DataFrame({"course_id": frame["course_id"], "email": known.str.lower()})
             email_of.update(zip(frame["user_id"], members[role]["email"], strict=True))
         courses = _frame(parts.get("courses", []), ["course_id", "name", "section", "room", "description_heading",
                                                      "description", "owner_id", "course_state"])
-        courses["owner_email"] = courses["owner_id"].map(email_of).fillna("")
+        courses["owner_email"] = emails(courses["owner_id"])
         aliases = _frame(parts.get("aliases", []), ["course_id", "alias"])
         ours = aliases[aliases["alias"].str.startswith(DOMAIN_ALIAS_PREFIX)]
         guardians = _frame(parts.get("guardians", []), ["student_id", "invited_email"])
@@ -66,10 +71,10 @@ class ClassroomState:
                                   "alias": ours["alias"].str.slice(len(DOMAIN_ALIAS_PREFIX)).to_numpy()}),
             teachers=members["teachers"],
             students=members["students"],
-            guardians=pd.DataFrame({"student_email": guardians["student_id"].map(email_of).fillna(""),
+            guardians=pd.DataFrame({"student_email": emails(guardians["student_id"]),
                                     "guardian_email": guardians["invited_email"].str.lower()}),
             invitations=pd.DataFrame({
-                "student_email": invitations["student_id"].map(email_of).fillna(""),
+                "student_email": emails(invitations["student_id"]),
                 "guardian_email": invitations["invited_email"].str.lower(),
                 "state": invitations["state"],
                 "invitation_id": invitations["invitation_id"],

@@ -23,7 +23,7 @@ _ORDER = (_T.c.position, _T.c.action_id)
 _FROZEN_RUN_STATES = ("committing", "committed")
 _INPUT_FIELDS = ("action_id", "kind", "alias", "target", "payload", "reason", "position", "school", "teacher",
                  "alternative")
-GroupBy = Literal["kind", "decision", "status", "school", "teacher"]
+GroupBy = Literal["kind", "decision", "status", "school", "teacher", "alternative"]
 
 
 def insert_actions(session: Session, run_id: str, actions: Iterable[Mapping[str, Any] | object]) -> int:
@@ -95,7 +95,7 @@ def count_actions(
     session: Session, run_id: str, *, by: GroupBy = "kind", where: ActionFilter | None = None
 ) -> dict[str, int]:
     """How many actions per value of ``by`` (kind, decision, status, school or teacher)."""
-    if by not in ("kind", "decision", "status", "school", "teacher"):
+    if by not in ("kind", "decision", "status", "school", "teacher", "alternative"):
         raise ValueError(f"can't count actions by {by!r}")
     column = _T.c[by]
     conditions = [_T.c.run_id == run_id, *(where or ActionFilter()).conditions(_T)]

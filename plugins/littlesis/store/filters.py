@@ -20,6 +20,7 @@ class ActionFilter:
     teacher: Values = None
     decision: Values = None
     status: Values = None
+    alternative: Values = None  # "" for ordinary actions; "link"/"create" for a suggestion's alternatives
     search: str | None = None  # case-insensitive substring of alias or target
 
     def without(self, name: str) -> ActionFilter:
@@ -33,7 +34,7 @@ class ActionFilter:
 
     def conditions(self, table: Table) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
-        for name in ("kind", "school", "decision", "status"):
+        for name in ("kind", "school", "decision", "status", "alternative"):
             values = _as_list(getattr(self, name))
             if values:
                 out.append(table.c[name].in_(values))
