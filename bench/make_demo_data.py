@@ -9,6 +9,7 @@ row with an invalid student e-mail, and a cell with two guardian addresses.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from district import generate, write_oneroster
@@ -34,8 +35,30 @@ def write_generic_demo(path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8"))
 
 
+def write_classroom_seed(path: Path) -> None:
+    """The demo Classroom domain: empty but for three classes teachers made by hand before the sync.
+
+    Each copies one demo section (same teacher, most of its students, a teacher's own
+    name for it), so the analysis has real matches to link instead of duplicating.
+    """
+    rows = generate(students=60, seed=3).rows
+    sections = rows.drop_duplicates(["SchoolID", "SectionID"]).head(40)
+    picks = [sections.iloc[i] for i in (1, 7, 12)]
+    courses = []
+    for pick in picks:
+        roster = rows[(rows["SchoolID"] == pick["SchoolID"]) & (rows["SectionID"] == pick["SectionID"])]
+        students = sorted(roster["StudentEmail"])[: max(1, int(len(roster) * 0.8))]
+        courses.append({"name": f"{pick['CourseName']} - P{pick['Period']}", "section": "", "room": pick["Room"],
+                        "ownerEmail": pick["TeacherEmail"], "courseState": "ACTIVE", "aliases": [],
+                        "teacherEmails": [pick["TeacherEmail"]], "studentEmails": students})
+    seed = {"domains": ["district.example.org"], "auto_users": True, "guardians_enabled": True, "users": [],
+            "courses": courses}
+    path.write_text(json.dumps(seed, indent=2) + "\n")
+
+
 def main() -> None:
     write_generic_demo(DEMO / "generic" / "roster.csv")
+    write_classroom_seed(DEMO / "classroom_seed.json")
     write_oneroster(generate(students=40, seed=11), DEMO / "oneroster")
     print(f"demo exports written under {DEMO}")
 
