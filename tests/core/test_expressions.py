@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from littlesis.core.expressions import ColumnRef, ExpressionSyntaxError, Literal, blank_part, evaluate, parse
+from littlesis.core.expression_eval import blank_part, evaluate
+from littlesis.core.expressions import ColumnRef, ExpressionSyntaxError, Literal, parse
 
 
 def test_parse_columns_with_spaces_and_escaped_braces():

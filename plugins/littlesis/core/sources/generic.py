@@ -20,7 +20,7 @@ import pandas as pd
 from littlesis.core import coded
 from littlesis.core.coded import Coded
 from littlesis.core.emails import normalize_emails, valid_emails
-from littlesis.core.expressions import StrippedColumns
+from littlesis.core.expression_eval import StrippedColumns
 from littlesis.core.snapshot import ENROLLMENT_FIELDS, GUARDIAN_FIELDS, SECTION_FIELDS
 from littlesis.core.sources.canonical import MAX_ALIAS_LENGTH, checked_emails, empty_frame, owner_first, split_emails
 from littlesis.core.sources.csvio import CsvTable

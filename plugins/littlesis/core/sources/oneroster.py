@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from littlesis.core.errors import Problem, SourceError
-from littlesis.core.expressions import StrippedColumns, blank_part
+from littlesis.core.expression_eval import StrippedColumns, blank_part
 from littlesis.core.snapshot import ENROLLMENT_FIELDS, GUARDIAN_FIELDS, SECTION_FIELDS
 from littlesis.core.sources.canonical import checked_aliases, empty_frame, owner_first, reject_rows
 from littlesis.core.sources.csvio import CsvTable

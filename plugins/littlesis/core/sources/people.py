@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from littlesis.core.emails import normalize_emails, valid_emails
-from littlesis.core.expressions import StrippedColumns
+from littlesis.core.expression_eval import StrippedColumns
 from littlesis.core.sources.csvio import CsvTable
 from littlesis.core.sources.mapping import ResolvedMapping
 
