@@ -73,6 +73,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     path = Path(args.config)
     job = read_job(path)
     url = store_url()
+    _logs_to_stderr()  # Airflow's logging setup writes to stdout, which --json keeps for itself
     upgrade(url)
     engine = make_engine(url)
     settings = load_settings()
@@ -101,6 +102,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for reason in summary["unsafe_reasons"]:
         print(f"UNSAFE: {reason} (a person must confirm this plan)")
     return 0
+
+
+def _logs_to_stderr() -> None:
+    import logging
+
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
+                        force=True)
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:

@@ -149,6 +149,7 @@ def test_teacher_course_with_the_same_roster_is_linked_not_duplicated(write):
     _, plan = analysis(write, roster(row("1", "a@d.org"), row("1", "b@d.org"), row("1", "c@d.org"),
                                      row("1", "d@d.org")), model=model)
     assert plan.counts() == {"link_course": 1, "add_student": 1}
+    assert not plan.safety.unsafe  # adopting a teacher's course is not a change to the job's courses
     link = payloads(plan, "link_course")[0]
     assert link["courseId"] == mine.id and link["alias"] == "d:C1"
     assert set(link["score"]) == {"score", "roster_share_sis", "roster_share_course", "name_similarity",

@@ -25,14 +25,15 @@ def check_safety(
     actions: pd.DataFrame, state: ClassroomState, targets: pd.DataFrame, job_aliases: Collection[str],
     kept: pd.Index, limits: Safety,
 ) -> SafetyVerdict:
-    """``targets``: the job's existing courses this run syncs (alias, course_id).
+    """``targets``: the courses this run syncs (alias, course_id, linked, alternative).
 
-    The job's courses are those it syncs now plus those it synced before; a
-    class it synced before that is missing from the export counts as changed
-    (a truncated export shows up here even when nothing is removed).
+    The job's courses are those already carrying their alias plus those it synced
+    before; a teacher's course being linked now is not one of them yet. A class the
+    job synced before that is missing from the export counts as changed (a
+    truncated export shows up here even when nothing is removed).
     """
-    job_courses = set(targets["alias"]) | (set(job_aliases) & set(state.course_of_alias().index))
-    existing = targets[targets["alternative"] == ""]
+    existing = targets[(targets["alternative"] == "") & ~targets["linked"].astype(bool)]
+    job_courses = set(existing["alias"]) | (set(job_aliases) & set(state.course_of_alias().index))
     student_total = int(isin(state.students["course_id"], existing["course_id"]).sum())
     removals = int(isin(actions["kind"], REMOVALS).sum())
     changing = actions[isin(actions["kind"], COURSE_CHANGES)]
