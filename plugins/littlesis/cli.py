@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
@@ -49,6 +50,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Validate the demo jobs, show their scope, then sync them into an emulated Classroom domain."""
     from littlesis.core.preview import preview, render_text
 
     configs = config_files([DEFAULT_CONFIGS])
@@ -59,6 +61,52 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for path in demo:
         print()
         print(render_text(preview(read_job(path), path, PathMap.from_env()), limit=8))
+    print()
+    return _demo_sync(demo)
+
+
+def _demo_sync(configs: list[Path]) -> int:
+    from littlesis.classroom.credentials import static_token
+    from littlesis.classroom.google_client import GoogleClassroomClient
+    from littlesis.classroom.ratelimit import TokenBucket
+    from littlesis.emulator import EmulatorServer
+    from littlesis.service.analysis_run import run_analysis
+    from littlesis.service.sync_run import run_sync
+    from littlesis.store.engine import make_engine, sqlite_url
+    from littlesis.store.migrate import upgrade
+
+    workdir = PROJECT_ROOT / ".demo"
+    workdir.mkdir(exist_ok=True)
+    store = workdir / "store.db"
+    for leftover in workdir.glob("store.db*"):
+        leftover.unlink()  # each demo starts from an empty store, like the empty domain
+    url = sqlite_url(store)
+    _logs_to_stderr()
+    upgrade(url)
+    engine = make_engine(url)
+    seed = json.loads((PROJECT_ROOT / "include" / "demo" / "classroom_seed.json").read_text())
+    domain = "admin@district.example.org (emulated)"
+    with EmulatorServer(seed=seed) as server:
+        print(f"Syncing into an emulated Classroom domain at {server.base_url} (3 classes teachers made by hand)")
+        client = GoogleClassroomClient(server.base_url, credentials=static_token("admin@district.example.org"),
+                                       limiter=TokenBucket(500))
+        try:
+            for path in configs:
+                job = read_job(path)
+                outcome = run_sync(job, path, engine, client, domain, approve="all", actor="demo", smtp_conn_id=None)
+                counts = ", ".join(f"{k} {v}" for k, v in outcome.analysis.counts.items())
+                print(f"  {job.id}: planned {counts}")
+                if outcome.commit is not None:
+                    print(f"  {job.id}: committed {outcome.commit.run_statuses} in {outcome.commit.seconds:.1f} s "
+                          f"({outcome.commit.calls.total_calls} API calls)")
+                for note in outcome.notes:
+                    print(f"  {job.id}: {note}")
+                again = run_analysis(job, path, engine, domain)
+                print(f"  {job.id}: analysis after the commit plans {sum(again.counts.values())} actions")
+        finally:
+            client.close()
+    print(f"\nThe store is {store.relative_to(PROJECT_ROOT)}; try: bin/littlesis emulator --seed "
+          "include/demo/classroom_seed.json, then bin/littlesis analyze (see the README).")
     return 0
 
 
@@ -104,6 +152,46 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from littlesis.classroom.connection import connect, load_settings
+    from littlesis.orchestration.connections import classroom_domain, store_url
+    from littlesis.service.sync_run import run_sync
+    from littlesis.store.engine import make_engine
+    from littlesis.store.migrate import upgrade
+
+    path = Path(args.config)
+    job = read_job(path)
+    url = store_url()
+    _logs_to_stderr()
+    upgrade(url)
+    engine = make_engine(url)
+    settings = load_settings()
+    client = connect(settings=settings)
+    try:
+        outcome = run_sync(job, path, engine, client, classroom_domain(settings), approve=args.approve,
+                           actor=f"cli:{getpass.getuser()}", path_map=PathMap.from_env())
+    finally:
+        client.close()
+    summary = outcome.summary()
+    if args.json:
+        print(json.dumps(summary, default=str))
+    else:
+        print(f"Run {outcome.analysis.run_id} of job {job.id}")
+        for kind, count in summary["analysis"]["counts"].items():
+            print(f"  planned {kind}: {count:,}")
+        commit = summary.get("commit")
+        if commit:
+            print(f"  committed: {commit.get('state')}; by status: {commit.get('run_statuses')}")
+            for failure in commit.get("failures", [])[:20]:
+                print(f"  FAILED {failure}")
+        print(f"  courses re-read into the cache: {outcome.refreshed_courses:,}; teachers notified: "
+              f"{outcome.notified:,}")
+        for note in outcome.notes:
+            print(f"  note: {note}")
+    failed = outcome.commit is not None and outcome.commit.state == "failed"
+    return 1 if failed else 0
+
+
 def _logs_to_stderr() -> None:
     import logging
 
@@ -136,6 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("config")
     analyze.add_argument("--json", action="store_true", help="print counts, unsafe, excluded, rejected_rows as JSON")
     analyze.set_defaults(func=cmd_analyze)
+
+    sync = commands.add_parser(
+        "sync", help="the whole pipeline in one process: analyze, stage, commit, refresh, notify")
+    sync.add_argument("config")
+    sync.add_argument("--approve", choices=["all", "none"], required=True,
+                      help="all: stage everything the safety guard allows and commit it; none: stop after analysis")
+    sync.add_argument("--json", action="store_true")
+    sync.set_defaults(func=cmd_sync)
 
     emulator = commands.add_parser(
         "emulator", help="serve the Classroom API emulator (--host --port --seed --faults --latency-ms --quota-qps)",
