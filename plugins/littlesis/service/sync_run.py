@@ -74,14 +74,15 @@ def run_sync(
         outcome.notes.extend(outcome.staging.reasons or ["nothing was approved"])
         return outcome
     outcome.commit = apply_run(client, engine, analysis.run_id, domain=domain, actor=actor)
-    applied = _applied_actions(engine, analysis.run_id)
+    applied = applied_actions(engine, analysis.run_id)
     outcome.refreshed_courses = refresh_cache(client, engine, domain, applied)
     if smtp_conn_id is not None:
         outcome.notified = notify_teachers(engine, domain, job, applied, smtp_conn_id, outcome.notes)
     return outcome
 
 
-def _applied_actions(engine: Engine, run_id: str) -> list[Any]:
+def applied_actions(engine: Engine, run_id: str) -> list[Any]:
+    """The run's staged actions that are now in Classroom (done or already done)."""
     with session_scope(engine, readonly=True) as session:
         return list(iter_actions(session, run_id, ActionFilter(decision="staged", status=["done", "already_done"])))
 

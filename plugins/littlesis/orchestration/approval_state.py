@@ -1,0 +1,75 @@
+"""What the approval sensor and its trigger read from (and write to) our store about one run.
+
+Imported lazily (it pulls in SQLAlchemy and the store), and only ever pointed at our
+own database, never at Airflow's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from littlesis.store import runs
+from littlesis.store.engine import make_engine, session_scope
+
+# The run may go on to commit.
+PROCEED_STATES = ("approved", "committing", "committed")
+# The run will never commit: the task ends (skipped, or failed for "failed").
+FINAL_STATES = ("superseded", "expired", "failed")
+
+
+@dataclass(frozen=True)
+class ApprovalStatus:
+    state: str
+    reason: str | None
+    created_at: datetime | None
+
+    def as_event(self) -> dict[str, str | None]:
+        return {"state": self.state, "reason": self.reason}
+
+
+def read_status(engine: Engine, run_id: str) -> ApprovalStatus:
+    """The run's state; a run the store doesn't know is 'failed' (analysis never saved it)."""
+    with session_scope(engine, readonly=True) as session:
+        run = runs.get_run(session, run_id)
+    if run is None:
+        return ApprovalStatus("failed", f"run {run_id!r} is not in the store (was it analyzed?)", None)
+    return ApprovalStatus(run.state, run.state_reason, _aware(run.created_at))
+
+
+def poll_once(url: str, run_id: str, review_window_hours: int, now: datetime | None = None
+              ) -> dict[str, str | None] | None:
+    """The event to fire for ``run_id``, or None while it still waits. Expiry is written to the store."""
+    engine = make_engine(url)
+    try:
+        status = read_status(engine, run_id)
+        if status.state in PROCEED_STATES:
+            return {"state": "approved", "reason": None, "run_state": status.state}
+        if status.state in FINAL_STATES:
+            return {**status.as_event(), "run_state": status.state}
+        now = now or datetime.now(UTC)
+        expires_at = deadline(status.created_at, review_window_hours)
+        if expires_at is not None and now >= expires_at:
+            reason = f"review window ended at {expires_at.isoformat(timespec='minutes')} without an approval"
+            expire(engine, run_id, reason)
+            return {"state": "expired", "reason": reason, "run_state": "expired"}
+        return None
+    finally:
+        engine.dispose()
+
+
+def expire(engine: Engine, run_id: str, reason: str) -> None:
+    with session_scope(engine) as session:
+        run = runs.get_run(session, run_id)
+        if run is not None and run.state not in PROCEED_STATES + FINAL_STATES:
+            runs.set_run_state(session, run_id, "expired", reason)
+
+
+def deadline(created_at: datetime | None, review_window_hours: int) -> datetime | None:
+    return None if created_at is None else _aware(created_at) + timedelta(hours=review_window_hours)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

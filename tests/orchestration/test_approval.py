@@ -1,0 +1,115 @@
+"""The approval trigger against a real SQLite store, and its serialize round trip."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from littlesis.orchestration.approval import ApprovalSensor, ApprovalTrigger
+from littlesis.store import jobs, runs
+from littlesis.store.engine import make_engine, session_scope, sqlite_url
+from littlesis.store.migrate import upgrade
+
+
+@pytest.fixture
+def store(tmp_path):
+    url = sqlite_url(tmp_path / "store.db")
+    upgrade(url)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        jobs.upsert_job(session, job_id="demo", name="Demo", config_path="demo.yaml", config_sha="0" * 64,
+                        automation_mode="review")
+    yield url, engine
+    engine.dispose()
+
+
+def _run(engine, run_id, state, *, created=None, reason=None):
+    with session_scope(engine) as session:
+        runs.create_run(session, run_id=run_id, job_id="demo", state="created", now=created)
+        if state != "created":
+            runs.set_run_state(session, run_id, state, reason)
+
+
+def _first_event(trigger, timeout=10.0):
+    async def collect():
+        events = [event async for event in trigger.run()]
+        return events
+
+    return asyncio.run(asyncio.wait_for(collect(), timeout))
+
+
+def _trigger(url, run_id, hours=72):
+    return ApprovalTrigger(run_id=run_id, store_url=url, review_window_hours=hours, poll_interval=0.05)
+
+
+def test_serialize_round_trip():
+    trigger = _trigger("sqlite:///x.db", "scheduled__2025-01-01", 12)
+    path, kwargs = trigger.serialize()
+    assert path == "littlesis.orchestration.approval.ApprovalTrigger"
+    module, _, name = path.rpartition(".")
+    again = getattr(importlib.import_module(module), name)(**kwargs)
+    assert again.serialize() == (path, kwargs)
+
+
+def test_fires_approved_once_the_run_is_approved_from_elsewhere(store):
+    url, engine = store
+    _run(engine, "r1", "pending_review")
+
+    async def scenario():
+        task = asyncio.create_task(anext(_trigger(url, "r1").run()))
+        await asyncio.sleep(0.3)
+        assert not task.done()  # still waiting for a person
+        await asyncio.to_thread(_approve, engine, "r1")
+        return await asyncio.wait_for(task, 10)
+
+    event = asyncio.run(scenario())
+    assert event.payload == {"run_id": "r1", "state": "approved", "reason": None, "run_state": "approved"}
+
+
+def _approve(engine, run_id):
+    with session_scope(engine) as session:
+        runs.set_run_state(session, run_id, "approved")
+
+
+@pytest.mark.parametrize("state", ["superseded", "failed"])
+def test_fires_once_with_the_final_state_and_reason(store, state):
+    url, engine = store
+    _run(engine, "r2", state, reason=f"because {state}")
+    events = _first_event(_trigger(url, "r2"))
+    assert [e.payload for e in events] == [{"run_id": "r2", "state": state, "reason": f"because {state}",
+                                            "run_state": state}]
+
+
+def test_a_review_past_its_window_expires_in_the_store(store):
+    url, engine = store
+    _run(engine, "r3", "pending_review", created=datetime.now(UTC) - timedelta(hours=5))
+    events = _first_event(_trigger(url, "r3", hours=4))
+    assert len(events) == 1 and events[0].payload["state"] == "expired"
+    with session_scope(engine, readonly=True) as session:
+        run = runs.require_run(session, "r3")
+    assert run.state == "expired" and "review window" in (run.state_reason or "")
+
+
+def test_an_unknown_run_fails_rather_than_waiting_forever(store):
+    url, _ = store
+    events = _first_event(_trigger(url, "nope"))
+    assert events[0].payload["state"] == "failed"
+
+
+def test_sensor_outcomes():
+    sensor = ApprovalSensor(job_id="demo", automation_mode="review", review_window_hours=72)
+    assert sensor.execute_complete({}, {"run_id": "r", "state": "approved", "run_state": "approved"})["state"] \
+        == "approved"
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+    with pytest.raises(AirflowSkipException, match="superseded"):
+        sensor.execute_complete({}, {"state": "superseded", "reason": "newer"})
+    with pytest.raises(AirflowSkipException, match="expired"):
+        sensor.execute_complete({}, {"state": "expired", "reason": "window"})
+    with pytest.raises(AirflowFailException):
+        sensor.execute_complete({}, {"state": "failed", "reason": "boom"})
+    fallback = ApprovalSensor(job_id="demo", automation_mode="review", review_window_hours=1, deferrable=False)
+    assert fallback.mode == "reschedule"
