@@ -251,7 +251,25 @@ def _wanted(names: list[str], only: set[str] | None) -> list[str]:
 
 
 def _parse_fast(body: memoryview, names: list[str], wanted: list[str]) -> pa.Table | None:
-    """All records as dictionary-encoded text columns, or None when a row has the wrong field count."""
+    """All records as dictionary-encoded text columns, or None when a row has the wrong field count.
+
+    pyarrow splits the file into blocks at line ends, which is only exact when no quoted
+    value spans lines; a block boundary inside such a value is detected (an "out of sync"
+    error, or rows with the wrong field count) and the file is parsed again with
+    multi-line values allowed (slower, so not the first try).
+    """
+    try:
+        table = _parse_blocks(body, names, wanted, newlines_in_values=False)
+    except pa.ArrowInvalid as exc:
+        if "out of sync" not in str(exc):
+            raise
+        table = None
+    # A split value shows up as "out of sync" or as rows with the wrong field count.
+    return table if table is not None else _parse_blocks(body, names, wanted, newlines_in_values=True)
+
+
+def _parse_blocks(body: memoryview, names: list[str], wanted: list[str], *, newlines_in_values: bool
+                  ) -> pa.Table | None:
     coded = pa.dictionary(pa.int32(), pa.string())
     if len(body) < 65536 and not bytes(body).strip():
         return pa.table({n: pa.array([], type=pa.string()).dictionary_encode() for n in wanted})
@@ -265,7 +283,7 @@ def _parse_fast(body: memoryview, names: list[str], wanted: list[str]) -> pa.Tab
     table = pacsv.read_csv(
         pa.BufferReader(pa.py_buffer(body)),  # a view: no copy of a 300 MB export
         read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=handler),
+        parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values, invalid_row_handler=handler),
         convert_options=pacsv.ConvertOptions(
             column_types={n: coded for n in wanted}, include_columns=wanted, strings_can_be_null=False,
             quoted_strings_can_be_null=False,
