@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -32,6 +30,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from emulator_process import emulator_process  # noqa: E402
 
 from littlesis.classroom import GoogleClassroomClient, RetryPolicy, TokenBucket, calls  # noqa: E402
 from littlesis.classroom.credentials import static_token  # noqa: E402
@@ -59,24 +60,8 @@ def seed() -> dict[str, Any]:
 
 @contextmanager
 def emulator(qps: float) -> Iterator[str]:
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(seed(), handle)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "littlesis.emulator.cli", "--port", "0", "--seed", handle.name, "--quota-qps", str(qps)],
-        stdout=subprocess.PIPE, text=True, env={"PYTHONPATH": str(ROOT / "plugins")},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if "listening on" not in line:
-            raise RuntimeError(f"emulator did not start: {line!r}")
-        yield line.rsplit(" ", 1)[1].strip()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
-        Path(handle.name).unlink()
+    with emulator_process(seed(), "--quota-qps", str(qps)) as url:
+        yield url
 
 
 def hook(base_url: str, method: str, path: str, body: Any = None) -> Any:

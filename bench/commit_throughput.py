@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +30,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from emulator_process import emulator_process  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
 from littlesis.classroom import GoogleClassroomClient, RetryPolicy, TokenBucket  # noqa: E402
@@ -80,25 +81,8 @@ def seed(scenarios: list[Scenario]) -> dict[str, Any]:
 
 @contextmanager
 def emulator(qps: float, latency_ms: int, seed_data: dict[str, Any]) -> Iterator[str]:
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(seed_data, handle)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "littlesis.emulator.cli", "--port", "0", "--seed", handle.name,
-         "--quota-qps", str(qps), "--latency-ms", str(latency_ms)],
-        stdout=subprocess.PIPE, text=True, env={"PYTHONPATH": str(ROOT / "plugins")},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if "listening on" not in line:
-            raise RuntimeError(f"emulator did not start: {line!r}")
-        yield line.rsplit(" ", 1)[1].strip()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
-        Path(handle.name).unlink()
+    with emulator_process(seed_data, "--quota-qps", str(qps), "--latency-ms", str(latency_ms)) as url:
+        yield url
 
 
 def hook(base_url: str, method: str, path: str) -> Any:

@@ -19,9 +19,7 @@ import argparse
 import http.client
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +28,9 @@ from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from emulator_process import emulator_process  # noqa: E402
 
 DOMAIN = "bench.example.org"
 COURSES = 50
@@ -55,24 +56,8 @@ def emulator(in_process: bool) -> Iterator[str]:
         with EmulatorServer(seed=seed()) as server:
             yield server.base_url
         return
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(seed(), handle)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "littlesis.emulator.cli", "--port", "0", "--seed", handle.name],
-        stdout=subprocess.PIPE, text=True, env={"PYTHONPATH": str(ROOT / "plugins")},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if "listening on" not in line:
-            raise RuntimeError(f"emulator did not start: {line!r}")
-        yield line.rsplit(" ", 1)[1].strip()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
-        Path(handle.name).unlink()
+    with emulator_process(seed()) as url:
+        yield url
 
 
 def multipart(requests: list[tuple[str, str, str]]) -> tuple[str, bytes]:

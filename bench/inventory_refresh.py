@@ -21,7 +21,6 @@ import argparse
 import json
 import math
 import statistics
-import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -33,7 +32,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
+sys.path.insert(0, str(ROOT / "bench"))
 
+from emulator_process import emulator_process  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -54,25 +55,8 @@ ROSTER_PAGE = 30  # the emulator's teachers/students page cap
 
 @contextmanager
 def emulator(seed: dict[str, Any], latency_ms: int) -> Iterator[str]:
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(seed, handle)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "littlesis.emulator.cli", "--port", "0", "--seed", handle.name,
-         "--latency-ms", str(latency_ms)],
-        stdout=subprocess.PIPE, text=True, env={"PYTHONPATH": str(ROOT / "plugins")},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if "listening on" not in line:
-            raise RuntimeError(f"emulator did not start: {line!r}")
-        yield line.rsplit(" ", 1)[1].strip()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
-        Path(handle.name).unlink()
+    with emulator_process(seed, "--latency-ms", str(latency_ms)) as url:
+        yield url
 
 
 def state_of(base_url: str) -> dict[str, Any]:

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import urllib.request
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from littlesis.core.job_files import read_job
 from littlesis.core.preview import preview
 from littlesis.emulator import EmulatorServer
 from tests.conftest import ROOT
+from tests.smtp_inbox import smtp_server
 
 JOB = ROOT / "include" / "job_configs" / "demo_generic.yaml"
 SEED = ROOT / "include" / "demo" / "classroom_seed.json"
@@ -28,36 +27,17 @@ SEED = ROOT / "include" / "demo" / "classroom_seed.json"
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.recipients: list[str] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.recipients.extend(envelope.rcpt_tos)
-        return "250 OK"
-
-
 @pytest.fixture
 def world(tmp_path):
-    inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    smtp.start()
-    with EmulatorServer(seed=json.loads(SEED.read_text())) as server:
+    with smtp_server() as (inbox, smtp_port), EmulatorServer(seed=json.loads(SEED.read_text())) as server:
         env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins"), "AIRFLOW_HOME": str(tmp_path / "airflow"),
                "AIRFLOW_CONN_LITTLESIS_CLASSROOM": json.dumps({"conn_type": "google_cloud_platform", "extra": {
                    "api_endpoint": server.base_url, "delegated_admin": "admin@district.example.org",
                    "qps": 500}}),  # the emulator has no quota here; Google's per-user one is 20
                "AIRFLOW_CONN_LITTLESIS_STORE": json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "s.db")}),
-               "AIRFLOW_CONN_LITTLESIS_SMTP": json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": smtp.port,
+               "AIRFLOW_CONN_LITTLESIS_SMTP": json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port,
                                                           "extra": {"disable_ssl": True, "disable_tls": True}})}
         yield server, env, inbox
-    smtp.stop()
 
 
 def sync(env) -> dict:

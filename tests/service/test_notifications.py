@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
-from email import message_from_bytes
-from email.policy import default as default_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from littlesis.core.config import NotifyTeachers
 from littlesis.core.notifications import AppliedAction, teacher_digests
 from littlesis.service.notifications import send_digests
+from tests.smtp_inbox import smtp_server
 
 ALL = NotifyTeachers(created=True, updated=True, linked=True)
 
@@ -42,31 +39,13 @@ def test_provisioned_failed_and_disabled_events_send_nothing():
     assert teacher_digests(actions, NotifyTeachers(created=True, updated=True, linked=False)) == []
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=default_policy)))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp(monkeypatch):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    monkeypatch.setenv("AIRFLOW_CONN_LITTLESIS_SMTP", json.dumps({
-        "conn_type": "smtp", "host": "127.0.0.1", "port": controller.port,
-        "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "sync@district.example.org"}}))
-    yield inbox
-    controller.stop()
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("AIRFLOW_CONN_LITTLESIS_SMTP", json.dumps({
+            "conn_type": "smtp", "host": "127.0.0.1", "port": port,
+            "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "sync@district.example.org"}}))
+        yield inbox
 
 
 def test_digests_are_delivered_to_each_teacher_over_smtp(smtp):
