@@ -9,7 +9,7 @@ from tests.orchestration.conftest import SHIPPED, airflow_env, run_python
 DAGBAG = """
 import json, sys
 from airflow.dag_processing.dagbag import DagBag
-bag = DagBag(dag_folder=sys.argv[1] if len(sys.argv) > 1 else None, safe_mode=False)
+bag = DagBag(dag_folder=sys.argv[1] if len(sys.argv) > 1 else None, safe_mode=True)  # as Airflow discovers files
 print(json.dumps({"dags": sorted(bag.dag_ids), "errors": {k: str(v) for k, v in bag.import_errors.items()}}))
 """
 

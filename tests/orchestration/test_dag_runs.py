@@ -1,0 +1,263 @@
+"""The real DAG run with ``dag.test()`` end to end against the Classroom emulator.
+
+Each run is a subprocess with the module's own AIRFLOW_HOME (migrated once); the emulator
+runs in this process and the store is a SQLite file per test, so the test can read the
+store, and act as a reviewer, while a run waits in await_approval.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from littlesis.core.job_files import read_job
+from littlesis.core.preview import preview
+from littlesis.emulator import EmulatorServer
+from littlesis.orchestration import approval_state
+from littlesis.store import decisions, runs
+from littlesis.store.actions import iter_actions
+from littlesis.store.engine import make_engine, session_scope
+from littlesis.store.filters import ActionFilter
+from littlesis.store.records import RunRecord
+from tests.orchestration.conftest import DEMO, airflow_env
+
+pytestmark = pytest.mark.slow
+
+SEED = DEMO / "classroom_seed.json"
+ROSTER = DEMO / "generic" / "roster.csv"
+DEMO_JOB = DEMO.parent / "job_configs" / "demo_generic.yaml"
+RUNNER = Path(__file__).with_name("dag_test_runner.py")
+RUN_TIMEOUT = 180
+REVIEWER = "reviewer@district.example.org"
+
+
+@pytest.fixture(scope="module")
+def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated Airflow home for the module (``airflow db migrate`` takes a few seconds)."""
+    tmp = tmp_path_factory.mktemp("airflow")
+    done = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=_base_env(tmp),
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return tmp
+
+
+def _base_env(tmp: Path, **extra: str) -> dict[str, str]:
+    return airflow_env(
+        tmp,
+        AIRFLOW__API_AUTH__JWT_SECRET="littlesis-dag-test-secret-0123456789",
+        **extra,
+    )
+
+
+class World:
+    """The emulated Classroom domain, the store, the job configs folder and the env of a run."""
+
+    def __init__(self, home: Path, tmp: Path, server: EmulatorServer) -> None:
+        self.server = server
+        self.configs = tmp / "job_configs"
+        self.configs.mkdir()
+        self.store = tmp / "store.db"
+        self.env = _base_env(
+            home,
+            LITTLESIS_JOB_CONFIGS=str(self.configs),
+            LITTLESIS_ARTIFACTS=str(tmp / "artifacts"),
+            AIRFLOW_CONN_LITTLESIS_CLASSROOM=json.dumps({"conn_type": "google_cloud_platform", "extra": {
+                "api_endpoint": server.base_url, "delegated_admin": "admin@district.example.org", "qps": 500}}),
+            AIRFLOW_CONN_LITTLESIS_STORE=json.dumps({"conn_type": "sqlite", "host": str(self.store)}),
+        )
+
+    def classroom(self) -> dict[str, Any]:
+        with urllib.request.urlopen(self.server.base_url + "_emulator/state") as answer:
+            return json.loads(answer.read())
+
+    def start(self, dag_id: str, conf: dict[str, Any] | None = None) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, str(RUNNER), dag_id, json.dumps(conf or {})], env=self.env,
+                                cwd=RUNNER.parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def finish(self, proc: subprocess.Popen[str]) -> dict[str, Any]:
+        try:
+            out, err = proc.communicate(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            raise AssertionError(f"dag.test did not end in {RUN_TIMEOUT} s:\n{err[-4000:]}") from None
+        assert proc.returncode == 0, err[-4000:]
+        return json.loads(out.strip().splitlines()[-1])
+
+    def run(self, dag_id: str, conf: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.finish(self.start(dag_id, conf))
+
+    @contextmanager
+    def session(self, readonly: bool = True) -> Iterator[Any]:
+        engine = make_engine(f"sqlite:///{self.store}")
+        try:
+            with session_scope(engine, readonly=readonly) as session:
+                yield session
+        finally:
+            engine.dispose()
+
+    def store_run(self, run_id: str) -> RunRecord:
+        with self.session() as session:
+            record = runs.get_run(session, run_id)
+        assert record is not None, run_id
+        return record
+
+    def wait_for_review(self, proc: subprocess.Popen[str], job_id: str, timeout: float = 120) -> RunRecord:
+        """The job's run once it waits for a person (the DAG run still going)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                out, err = proc.communicate()
+                raise AssertionError(f"the DAG run ended while it should wait: {out[-1000:]}\n{err[-4000:]}")
+            try:
+                with self.session() as session:
+                    waiting = runs.list_runs(session, job_id, states=("pending_review",), limit=10)
+            except Exception:  # the store is not created (migrated) yet
+                waiting = []
+            if waiting:
+                return waiting[0]
+            time.sleep(0.5)
+        raise AssertionError(f"no run of {job_id} waited for review within {timeout} s")
+
+
+@pytest.fixture
+def world(airflow_home: Path, tmp_path: Path) -> Iterator[World]:
+    with EmulatorServer(seed=json.loads(SEED.read_text())) as server:
+        yield World(airflow_home, tmp_path, server)
+
+
+def _demo_config(folder: Path, job_id: str, automation: str = "mode: manual") -> Path:
+    """The shipped demo job (removals on, a 10 % safety guard) as ``job_id``, reading the demo roster."""
+    text = DEMO_JOB.read_text(encoding="utf-8").replace("../demo/", f"{DEMO}/")
+    text = text.replace("id: demo_generic", f"id: {job_id}").replace("automation:\n  mode: manual",
+                                                                     f"automation:\n  {automation}")
+    path = folder / f"{job_id}.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert read_job(path).id == job_id
+    return path
+
+
+def _ok(result: dict[str, Any]) -> None:
+    assert result["state"] == "success", result
+    assert set(result["tasks"].values()) == {"success"}, result
+
+
+def _aliases(state: dict[str, Any]) -> list[str]:
+    return [a for c in state["courses"] for a in c["aliases"]]
+
+
+def _students(state: dict[str, Any]) -> dict[str, set[str]]:
+    return {a: {s["emailAddress"] for s in c["students"]} for c in state["courses"] for a in c["aliases"]}
+
+
+def test_stage_all_syncs_the_demo_district_then_a_second_run_commits_nothing(world: World) -> None:
+    config = _demo_config(world.configs, "demo_generic")
+
+    first = world.run("littlesis_demo_generic", {"approval": "stage-all"})
+    _ok(first)
+    state = world.classroom()
+    aliases = _aliases(state)
+    assert len(state["courses"]) == 19  # 16 created + the 3 teacher-made ones, linked
+    assert len(aliases) == len(set(aliases)) == 19  # one alias per course, no duplicate
+    assert all(a.startswith("d:") for a in aliases)
+    wanted = preview(read_job(config), config).in_scope
+    assert {a.removeprefix("d:") for a in aliases} == set(wanted.sections["alias"])
+    run = world.store_run(first["run_id"])
+    assert run.state == "committed"
+    assert run.counts == {"create_course": 16, "link_course": 3, "add_student": 338, "invite_guardian": 61}
+
+    second = world.run("littlesis_demo_generic", {"approval": "stage-all"})
+    _ok(second)
+    assert second["run_id"] != first["run_id"]
+    again = world.store_run(second["run_id"])
+    assert again.counts == {}  # the analysis plans nothing
+    assert again.state == "committed"
+    after = world.classroom()
+    assert _aliases(after) == aliases
+    assert _students(after) == _students(state)
+
+
+def test_an_export_cut_in_half_stops_an_automatic_job_at_await_approval(world: World, tmp_path: Path) -> None:
+    config = _demo_config(world.configs, "auto_cut", automation='mode: automatic\n  schedule: "@daily"')
+    _ok(world.run("littlesis_auto_cut"))  # automatic: the first sync stages everything and commits
+    synced = world.classroom()
+    wanted = preview(read_job(config), config).in_scope
+    assert sorted(a.removeprefix("d:") for a in _aliases(synced)) == sorted(wanted.sections["alias"])
+
+    lines = ROSTER.read_text(encoding="utf-8").splitlines(keepends=True)
+    half = tmp_path / "half_roster.csv"
+    half.write_text("".join(lines[: 1 + (len(lines) - 1) // 2]), encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace(str(ROSTER), str(half)), encoding="utf-8")
+
+    proc = world.start("littlesis_auto_cut")
+    try:
+        waiting = world.wait_for_review(proc, "auto_cut")
+        assert waiting.unsafe, waiting
+        assert waiting.counts.get("remove_student", 0) > 0
+        time.sleep(3)  # a few polls of the trigger: still waiting, nothing staged, nothing applied
+        assert proc.poll() is None
+        assert world.store_run(waiting.run_id).state == "pending_review"
+        with world.session() as session:
+            staged = list(iter_actions(session, waiting.run_id, ActionFilter(decision="staged")))
+        assert staged == []
+        assert _students(world.classroom()) == _students(synced)
+        # The review window ends without a person: the run expires and the DAG run stops.
+        engine = make_engine(f"sqlite:///{world.store}")
+        try:
+            approval_state.expire(engine, waiting.run_id, "test: review window ended")
+        finally:
+            engine.dispose()
+        result = world.finish(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert result["run_id"] == waiting.run_id
+    assert result["tasks"]["await_approval"] == "skipped", result
+    assert result["tasks"]["commit"] == "skipped", result
+    assert world.store_run(waiting.run_id).state == "expired"
+    assert _students(world.classroom()) == _students(synced)
+
+
+def test_a_reviewer_stages_part_of_the_plan_and_only_that_lands(world: World) -> None:
+    _demo_config(world.configs, "partial")
+    before = world.classroom()
+    proc = world.start("littlesis_partial")
+    try:
+        waiting = world.wait_for_review(proc, "partial")
+        assert not waiting.unsafe
+        with world.session() as session:
+            creates = list(iter_actions(session, waiting.run_id, ActionFilter(kind="create_course")))
+        chosen = creates[:2]
+        assert len(creates) == 16 and len(chosen) == 2
+        with world.session(readonly=False) as session:
+            assert decisions.stage_actions(session, waiting.run_id, actor=REVIEWER,
+                                           action_ids=[a.action_id for a in chosen]) == 2
+            decisions.approve_run(session, waiting.run_id, actor=REVIEWER)
+        result = world.finish(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    _ok(result)
+    assert result["run_id"] == waiting.run_id
+    after = world.classroom()
+    new = Counter(_aliases(after)) - Counter(_aliases(before))
+    assert sorted(new) == sorted(f"d:{a.alias}" for a in chosen)
+    assert len(after["courses"]) == len(before["courses"]) + 2
+    assert all(not students for alias, students in _students(after).items() if alias in new)  # none staged
+    assert len(after["guardianInvitations"]) == len(before["guardianInvitations"])
+    with world.session() as session:
+        statuses = Counter(a.status for a in iter_actions(session, waiting.run_id))
+    assert statuses["done"] == 2
+    assert world.store_run(waiting.run_id).state == "committed"
