@@ -20,6 +20,7 @@ than that (a lost lease, a store error) leaves the run committing, to be resumed
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 
@@ -42,6 +43,7 @@ from littlesis.classroom.protocol import Call, CallResult, ClassroomClient
 from littlesis.classroom.users import UserDirectory
 from littlesis.core.errors import LittleSisError
 from littlesis.core.plan import KINDS
+from littlesis.core.progress import Progress
 from littlesis.store import audit, jobs, runs
 from littlesis.store.actions import count_actions
 from littlesis.store.engine import session_scope
@@ -55,6 +57,9 @@ __all__ = ["ActionFailure", "CommitLocked", "CommitRefused", "CommitReport", "Le
 COMMITTABLE = ("approved", "committing", "failed", "committed")
 WAVE = 200  # actions sent between two writes of results: what a kill -9 can leave unrecorded
 GIVE_UP_AFTER = 100  # this many calls in a row with no usable answer: Classroom is unreachable
+
+
+log = logging.getLogger(__name__)
 
 
 class CommitRefused(LittleSisError):
@@ -126,6 +131,11 @@ def _outcome(report: CommitReport, gave_up: str | None) -> tuple[str, str | None
     return "committed", None
 
 
+def _pending_count(engine: Engine, run_id: str) -> int:
+    with session_scope(engine, readonly=True) as session:
+        return count_actions(session, run_id, by="status", where=ActionFilter(decision=STAGED)).get("pending", 0)
+
+
 class _Committer:
     def __init__(self, client: ClassroomClient, engine: Engine, report: CommitReport, lease: DomainLease,
                  wave_size: int, owner_poll: OwnerPoll, give_up_after: int) -> None:
@@ -141,6 +151,7 @@ class _Committer:
         self.gate = CourseGate.load(engine, report.run_id)
         self.no_answer_streak = 0
         self.last_error = ""
+        self.progress = Progress(f"commit {report.run_id}", _pending_count(engine, report.run_id))
 
     def run(self) -> str | None:
         """Every kind in order; returns why it gave up, or None."""
@@ -149,6 +160,7 @@ class _Committer:
                 self.lease.check()
                 verdicts = self._wave(kind, wave)
                 self.log.record(wave, verdicts)
+                log.info("%s (%s)", self.progress.advance(len(wave)), kind)
                 if self._unreachable(verdicts):
                     return self._give_up()
         self._fail_unknown_kinds()
