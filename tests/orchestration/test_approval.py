@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from littlesis.orchestration import approval_state
 from littlesis.orchestration.approval import ApprovalSensor, ApprovalTrigger
-from littlesis.store import jobs, runs
+from littlesis.store import decisions, jobs, runs
 from littlesis.store.engine import make_engine, session_scope, sqlite_url
 from littlesis.store.migrate import upgrade
 
@@ -113,3 +114,60 @@ def test_sensor_outcomes():
         sensor.execute_complete({}, {"state": "failed", "reason": "boom"})
     fallback = ApprovalSensor(job_id="demo", automation_mode="review", review_window_hours=1, deferrable=False)
     assert fallback.mode == "reschedule"
+
+
+def _dated(engine, run_id, state, day, *, approved_by=None):
+    with session_scope(engine) as session:
+        runs.create_run(session, run_id=run_id, job_id="demo", state="pending_review",
+                        logical_date=datetime(2026, 3, day, tzinfo=UTC))
+    if approved_by is not None:
+        with session_scope(engine) as session:
+            decisions.approve_run(session, run_id, actor=approved_by)  # an empty plan approves as "all"
+    if state not in ("pending_review", "approved"):
+        with session_scope(engine) as session:
+            runs.set_run_state(session, run_id, state)
+
+
+def test_the_automatic_actor_is_the_one_automatic_staging_uses():
+    from littlesis.service.staging import AUTOMATIC
+
+    assert approval_state.AUTOMATIC_ACTOR == AUTOMATIC
+
+
+def test_older_data_than_a_committed_run_is_superseded_unless_a_person_approved_it(store):
+    url, engine = store
+    _dated(engine, "day3", "committed", 3)
+    _dated(engine, "day1_waiting", "pending_review", 1)
+    _dated(engine, "day1_auto", "approved", 1, approved_by=approval_state.AUTOMATIC_ACTOR)
+    _dated(engine, "day2_person", "approved", 2, approved_by="reviewer@district.example.org")
+    _dated(engine, "day4_newer", "pending_review", 4)
+    reason = "data older than committed run day3 (2026-03-03T00:00+00:00)"
+
+    assert approval_state.older_than_committed(engine, "day1_waiting") == reason
+    assert approval_state.supersede_if_older(engine, "day1_waiting") == reason
+    assert approval_state.poll_once(url, "day1_auto", 72) == {"state": "superseded", "reason": reason,
+                                                             "run_state": "superseded"}
+    assert approval_state.poll_once(url, "day2_person", 72) == {"state": "approved", "reason": None,
+                                                               "run_state": "approved"}
+    assert approval_state.supersede_if_older(engine, "day4_newer") is None
+    assert approval_state.older_than_committed(engine, "day3") is None  # a re-run of the committed run itself
+    with session_scope(engine, readonly=True) as session:
+        states = {r.run_id: (r.state, r.state_reason) for r in runs.list_runs(session, "demo")}
+    assert states["day1_waiting"] == ("superseded", reason)
+    assert states["day1_auto"] == ("superseded", reason)
+    assert states["day2_person"] == ("approved", None)
+    assert states["day4_newer"] == ("pending_review", None)
+
+
+def test_a_newer_analysis_supersedes_waiting_runs_but_not_one_with_newer_data(store):
+    from littlesis.orchestration.tasks import supersede_older
+
+    _url, engine = store
+    _dated(engine, "day1", "pending_review", 1)
+    _dated(engine, "day3", "pending_review", 3)
+    _dated(engine, "day2", "pending_review", 2)
+    assert supersede_older(engine, "demo", "day2") == ["day1"]
+    with session_scope(engine, readonly=True) as session:
+        states = {r.run_id: (r.state, r.state_reason, r.superseded_by) for r in runs.list_runs(session, "demo")}
+    assert states == {"day1": ("superseded", "a newer analysis (day2) replaced it", "day2"),
+                      "day2": ("pending_review", None, None), "day3": ("pending_review", None, None)}

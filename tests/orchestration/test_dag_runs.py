@@ -7,6 +7,7 @@ store, and act as a reviewer, while a run waits in await_approval.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ import pytest
 from littlesis.core.job_files import read_job
 from littlesis.core.preview import preview
 from littlesis.emulator import EmulatorServer
-from littlesis.orchestration import approval_state
+from littlesis.orchestration import approval_state, artifacts
 from littlesis.store import decisions, runs
 from littlesis.store.actions import iter_actions
 from littlesis.store.engine import make_engine, session_scope
@@ -80,8 +82,11 @@ class World:
         with urllib.request.urlopen(self.server.base_url + "_emulator/state") as answer:
             return json.loads(answer.read())
 
-    def start(self, dag_id: str, conf: dict[str, Any] | None = None) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, str(RUNNER), dag_id, json.dumps(conf or {})], env=self.env,
+    def start(self, dag_id: str, conf: dict[str, Any] | None = None,
+              logical_date: datetime | None = None, **env: str) -> subprocess.Popen[str]:
+        dated = ["1", logical_date.isoformat()] if logical_date is not None else []
+        return subprocess.Popen([sys.executable, str(RUNNER), dag_id, json.dumps(conf or {}), *dated],
+                                env={**self.env, **env},
                                 cwd=RUNNER.parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def finish(self, proc: subprocess.Popen[str]) -> dict[str, Any]:
@@ -94,8 +99,9 @@ class World:
         assert proc.returncode == 0, err[-4000:]
         return json.loads(out.strip().splitlines()[-1])
 
-    def run(self, dag_id: str, conf: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self.finish(self.start(dag_id, conf))
+    def run(self, dag_id: str, conf: dict[str, Any] | None = None,
+            logical_date: datetime | None = None) -> dict[str, Any]:
+        return self.finish(self.start(dag_id, conf, logical_date))
 
     @contextmanager
     def session(self, readonly: bool = True) -> Iterator[Any]:
@@ -261,3 +267,136 @@ def test_a_reviewer_stages_part_of_the_plan_and_only_that_lands(world: World) ->
         statuses = Counter(a.status for a in iter_actions(session, waiting.run_id))
     assert statuses["done"] == 2
     assert world.store_run(waiting.run_id).state == "committed"
+
+
+def test_a_newer_analysis_supersedes_an_older_run_still_waiting(world: World, monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    from littlesis.orchestration import tasks
+
+    config = _demo_config(world.configs, "superseded")
+    before = world.classroom()
+    proc = world.start("littlesis_superseded")
+    try:
+        waiting = world.wait_for_review(proc, "superseded")
+        # A newer analysis of the same job (run here, in the test process, against the same store).
+        for name in ("AIRFLOW_CONN_LITTLESIS_STORE", "AIRFLOW_CONN_LITTLESIS_CLASSROOM", "LITTLESIS_ARTIFACTS"):
+            monkeypatch.setenv(name, world.env[name])
+        newer = tasks.analyze(config_path=config, context={"run_id": "manual__newer", "ds": None,
+                                                           "logical_date": datetime.now(UTC)})
+        assert newer["superseded"] == [waiting.run_id]
+        result = world.finish(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert result["run_id"] == waiting.run_id
+    assert result["tasks"]["await_approval"] == "skipped", result
+    assert result["tasks"]["commit"] == "skipped", result
+    older = world.store_run(waiting.run_id)
+    assert older.state == "superseded"
+    assert older.superseded_by == "manual__newer"
+    assert older.state_reason == "a newer analysis (manual__newer) replaced it"
+    assert world.store_run("manual__newer").state == "pending_review"
+    assert _students(world.classroom()) == _students(before)
+
+
+DAYS = [datetime(2026, 3, d, tzinfo=UTC) for d in (1, 2, 3)]
+
+
+def _dated_exports(root: Path, extra_students: int) -> Path:
+    """exports/<ds>/roster.csv for the three days: the demo roster plus one more student each day."""
+    lines = ROSTER.read_text(encoding="utf-8").splitlines(keepends=True)
+    first = lines[1]
+    for day, date in enumerate(DAYS):
+        rows = [first.replace("100000", f"9{n:05d}").replace("ava.garcia0@", f"new.student{n}@")
+                for n in range(day + extra_students)]
+        folder = root / "exports" / date.date().isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "roster.csv").write_text("".join(lines + rows), encoding="utf-8")
+    return root / "exports" / "{ds}" / "roster.csv"
+
+
+def _dated_job(world: World, job_id: str, dated: Path) -> Path:
+    config = _demo_config(world.configs, job_id, automation='mode: automatic\n  schedule: "@daily"')
+    config.write_text(config.read_text(encoding="utf-8").replace(str(ROSTER), str(dated)), encoding="utf-8")
+    return config
+
+
+def _course_students(state: dict[str, Any]) -> set[str]:
+    return {s["emailAddress"] for c in state["courses"] for s in c["students"]}
+
+
+def test_a_backfill_commits_each_date_in_order_and_a_rerun_reads_its_archive(world: World, tmp_path: Path) -> None:
+    dated = _dated_exports(tmp_path, extra_students=0)
+    _dated_job(world, "backfill", dated)
+    results = [world.run("littlesis_backfill", logical_date=day) for day in DAYS]
+    for result in results:
+        _ok(result)
+    stored = [world.store_run(r["run_id"]) for r in results]
+    assert [r.state for r in stored] == ["committed"] * 3
+    assert [r.counts.get("add_student", 0) for r in stored[1:]] == [1, 1]  # the student each day adds
+    newest = world.classroom()
+    assert {"new.student0@district.example.org", "new.student1@district.example.org"} <= _course_students(newest)
+    aliases = _aliases(newest)
+    assert len(aliases) == len(set(aliases))
+
+    # The newest date's export changes after its run; clearing and re-running that run reads the archive.
+    export = Path(str(dated).replace("{ds}", DAYS[-1].date().isoformat()))
+    original = stored[-1].sources
+    exported = hashlib.sha256(export.read_bytes()).hexdigest()
+    export.write_text(export.read_text(encoding="utf-8") + (
+        export.read_text(encoding="utf-8").splitlines(keepends=True)[1]
+        .replace("100000", "988888").replace("ava.garcia0@", "late.student@")), encoding="utf-8")
+    again = world.run("littlesis_backfill", logical_date=DAYS[-1])
+    _ok(again)
+    assert again["run_id"] == results[-1]["run_id"]  # the same DAG run, cleared and re-run
+    rerun = world.store_run(again["run_id"])
+    assert rerun.state == "committed" and rerun.counts == stored[-1].counts and rerun.sources == original
+    archive = artifacts.load_archive(artifacts.run_folder("backfill", again["run_id"],
+                                                          Path(world.env["LITTLESIS_ARTIFACTS"])))
+    assert archive is not None
+    assert [(f["original"], f["sha256"]) for f in archive.files] == [(str(export), exported)]
+    assert "late.student@" not in Path(archive.files[0]["archived"]).read_text(encoding="utf-8")
+    assert hashlib.sha256(export.read_bytes()).hexdigest() != exported
+    after = world.classroom()
+    assert "late.student@district.example.org" not in _course_students(after)
+    assert _students(after) == _students(newest)  # nothing committed twice, nothing new
+    assert _aliases(after) == aliases
+    assert len(after["guardianInvitations"]) == len(newest["guardianInvitations"])
+
+
+def test_a_backfill_run_backwards_supersedes_the_older_dates(world: World, tmp_path: Path) -> None:
+    _dated_job(world, "backwards", _dated_exports(tmp_path, extra_students=0))
+    newest = world.run("littlesis_backwards", logical_date=DAYS[-1])
+    _ok(newest)
+    committed = world.store_run(newest["run_id"])
+    assert committed.state == "committed"
+    synced = world.classroom()
+    for day in reversed(DAYS[:-1]):
+        result = world.run("littlesis_backwards", logical_date=day)
+        assert result["tasks"]["analyze"] == "success", result
+        assert result["tasks"]["await_approval"] == "skipped", result
+        assert result["tasks"]["commit"] == "skipped", result
+        assert result["tasks"]["refresh_cache"] == "skipped", result
+        older = world.store_run(result["run_id"])
+        assert older.state == "superseded", older
+        assert older.state_reason == (f"data older than committed run {committed.run_id} "
+                                      f"({DAYS[-1].isoformat(timespec='minutes')})")
+        assert older.counts.get("remove_student", 0) > 0  # committing it would have rolled the newer data back
+        with world.session() as session:
+            assert list(iter_actions(session, older.run_id, ActionFilter(decision="staged"))) == []
+    assert world.classroom() == synced
+
+
+def test_task_code_touching_airflows_metadata_db_fails_under_dag_test(world: World) -> None:
+    _demo_config(world.configs, "orm_guard")
+    proc = world.start("littlesis_orm_guard", {"approval": "stage-all"}, LITTLESIS_TEST_TOUCH_ORM="1")
+    out, err = proc.communicate(timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, err[-4000:]
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["state"] == "failed", result
+    assert result["tasks"]["load_csv"] == "success", result
+    assert result["tasks"]["apply_rules"] == "failed", result
+    assert result["tasks"]["commit"] == "upstream_failed", result
+    assert "MetadataDbAccess" in out + err
+    assert "task code must not use Airflow's metadata database" in out + err

@@ -130,6 +130,12 @@ class ApprovalSensor(BaseSensorOperator):
                 run = runs.get_run(session, run_id)
             if run is None or run.state != "pending_review":
                 return  # already decided (a re-run), or not analyzed: the poll below says which
+            from littlesis.orchestration.approval_state import supersede_if_older
+
+            stale = supersede_if_older(engine, run_id)
+            if stale is not None:  # older data never commits on its own: the poll below skips the run
+                log.info("run %s is not staged automatically: %s", run_id, stale)
+                return
             outcome = stage_all_allowed(engine, run_id)
         finally:
             engine.dispose()

@@ -18,6 +18,8 @@ from littlesis.store.engine import make_engine, session_scope
 PROCEED_STATES = ("approved", "committing", "committed")
 # The run will never commit: the task ends (skipped, or failed for "failed").
 FINAL_STATES = ("superseded", "expired", "failed")
+# Who approves without a person (littlesis.service.staging.AUTOMATIC; not imported: it pulls in the services).
+AUTOMATIC_ACTOR = "automatic staging"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ def poll_once(url: str, run_id: str, review_window_hours: int, now: datetime | N
     engine = make_engine(url)
     try:
         status = read_status(engine, run_id)
+        if status.state == "approved" and (reason := supersede_if_older(engine, run_id)) is not None:
+            return {"state": "superseded", "reason": reason, "run_state": "superseded"}
         if status.state in PROCEED_STATES:
             return {"state": "approved", "reason": None, "run_state": status.state}
         if status.state in FINAL_STATES:
@@ -58,6 +62,40 @@ def poll_once(url: str, run_id: str, review_window_hours: int, now: datetime | N
         return None
     finally:
         engine.dispose()
+
+
+def older_than_committed(engine: Engine, run_id: str) -> str | None:
+    """Why ``run_id`` must not commit on its own: its data is older than a run already committed for the job."""
+    with session_scope(engine, readonly=True) as session:
+        run = runs.get_run(session, run_id)
+        committed = runs.latest_committed_run(session, run.job_id) if run is not None else None
+    if run is None or committed is None or committed.run_id == run_id:
+        return None
+    if run.logical_date is None or committed.logical_date is None:
+        return None
+    if _aware(run.logical_date) >= _aware(committed.logical_date):
+        return None
+    return (f"data older than committed run {committed.run_id} "
+            f"({_aware(committed.logical_date).isoformat(timespec='minutes')})")
+
+
+def supersede_if_older(engine: Engine, run_id: str) -> str | None:
+    """Supersede ``run_id`` when its data is older than a committed run and no person approved it.
+
+    A run approved by a person (any actor but automatic staging) may roll back on purpose; a
+    run waiting for review, or approved by automatic staging, may not. Returns the reason, or None.
+    """
+    reason = older_than_committed(engine, run_id)
+    if reason is None:
+        return None
+    with session_scope(engine) as session:
+        run = runs.get_run(session, run_id)
+        if run is None or run.state not in ("pending_review", "approved"):
+            return None  # committing/committed (a re-run resumes), or already final
+        if run.state == "approved" and run.approved_by not in (None, AUTOMATIC_ACTOR):
+            return None  # a person approved it explicitly
+        runs.set_run_state(session, run_id, "superseded", reason)
+    return reason
 
 
 def expire(engine: Engine, run_id: str, reason: str) -> None:

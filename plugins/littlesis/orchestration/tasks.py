@@ -2,7 +2,8 @@
 
 Every function takes the job's config path and the Airflow context, and returns a small
 JSON-ready dict (it goes to XCom); large data stays in the artifacts folder and the store.
-Nothing here touches Airflow's metadata database: our state lives in our store.
+Nothing here touches Airflow's metadata database: our state lives in our store, and every task
+body runs under ``metadata_guard.guarded`` so a test under ``dag.test()`` catches a slip.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import Engine
 from littlesis.core.config import JobConfig
 from littlesis.core.job_files import read_job
 from littlesis.orchestration import artifacts
+from littlesis.orchestration.metadata_guard import guarded
 
 log = logging.getLogger(__name__)
 ACTOR = "airflow"
@@ -37,6 +39,7 @@ class RunContext:
         return cls(str(context["run_id"]), context.get("ds"), context.get("logical_date"))
 
 
+@guarded
 def load_csv(*, config_path: Path, context: dict[str, Any]) -> dict[str, Any]:
     """Archive the export under the run (once: a re-run reads the first copy) and check it loads."""
     from littlesis.core.preview import preview
@@ -49,6 +52,7 @@ def load_csv(*, config_path: Path, context: dict[str, Any]) -> dict[str, Any]:
     return {"artifacts": str(archive.folder), "files": archive.files, "rejected_rows": summary["rejected_rows"]}
 
 
+@guarded
 def apply_rules(*, config_path: Path, context: dict[str, Any]) -> dict[str, Any]:
     """The scope the rules leave (counts only; analyze recomputes it from the same archived files)."""
     from littlesis.core.preview import preview
@@ -59,6 +63,7 @@ def apply_rules(*, config_path: Path, context: dict[str, Any]) -> dict[str, Any]
             "excluded_per_rule": summary["excluded_per_rule"], "in_scope": summary["in_scope"]}
 
 
+@guarded
 def match_teacher_classes(*, config_path: Path, context: dict[str, Any]) -> dict[str, Any]:
     """Matching needs Classroom's cache and runs inside ``analyze``; this step only names the run's inputs."""
     job, _ = _archived_job(config_path, context)
@@ -66,6 +71,7 @@ def match_teacher_classes(*, config_path: Path, context: dict[str, Any]) -> dict
             "link_at": job.preferences.matching.link_at, "suggest_at": job.preferences.matching.suggest_at}
 
 
+@guarded
 def analyze(*, config_path: Path, context: dict[str, Any]) -> dict[str, Any]:
     """Plan the run from its archived files; a newer plan supersedes older ones still waiting."""
     from littlesis.classroom.inventory import full_refresh
@@ -89,17 +95,29 @@ def analyze(*, config_path: Path, context: dict[str, Any]) -> dict[str, Any]:
     return {**outcome.summary(), "superseded": superseded}
 
 
+@guarded
 def commit(*, config_path: Path, context: dict[str, Any]) -> dict[str, Any]:
     """Apply exactly the approved plan; a re-run resumes it and commits nothing twice."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
     from littlesis.classroom.apply import apply_run
+    from littlesis.orchestration.approval_state import supersede_if_older
+    from littlesis.store import runs
 
     run = RunContext.of(context)
     with _world() as (engine, client, domain):
+        # A newer run may have committed since the approval: older data never commits on its own.
+        stale = supersede_if_older(engine, run.run_id)
+        with _session(engine, readonly=True) as session:
+            record = runs.get_run(session, run.run_id)
+        if record is not None and record.state in ("superseded", "expired"):
+            raise AirflowSkipException(f"run {record.state}: {stale or record.state_reason}")
         report = apply_run(client, engine, run.run_id, domain=domain, actor=ACTOR)
     summary: dict[str, Any] = report.summary()
     return summary
 
 
+@guarded
 def refresh_cache(*, config_path: Path, context: dict[str, Any]) -> dict[str, Any]:
     """Re-read what the commit touched into the cache, then send the teachers' digests."""
     from littlesis.service import sync_run
@@ -115,16 +133,31 @@ def refresh_cache(*, config_path: Path, context: dict[str, Any]) -> dict[str, An
 
 
 def supersede_older(engine: Engine, job_id: str, run_id: str) -> list[str]:
-    """Mark the job's other runs still waiting for review as superseded by ``run_id``."""
+    """Mark the job's other runs still waiting for review as superseded by ``run_id``.
+
+    A waiting run whose data is newer than ``run_id``'s (a backfill of older dates) is kept.
+    """
     from littlesis.store import runs
 
     with _session(engine) as session:
+        this = runs.require_run(session, run_id)
         waiting = [r for r in runs.list_runs(session, job_id, states=WAITING_STATES, limit=1000)
-                   if r.run_id != run_id]
+                   if r.run_id != run_id and not _newer(r.logical_date, this.logical_date)]
         for older in waiting:
             runs.set_run_state(session, older.run_id, "superseded", f"a newer analysis ({run_id}) replaced it",
                                superseded_by=run_id)
     return [r.run_id for r in waiting]
+
+
+def _newer(left: datetime | None, right: datetime | None) -> bool:
+    """Whether logical date ``left`` is after ``right`` (unknown dates are never newer)."""
+    if left is None or right is None:
+        return False
+    return _aware(left) > _aware(right)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _archived_job(config_path: Path, context: dict[str, Any]) -> tuple[JobConfig, JobConfig]:
