@@ -11,6 +11,18 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 REAL = FIXTURES / "real"
 
+# A job config with three mistakes on lines 3, 6 and 8 (the validate example of the README).
+TYPO_BAD_OP_MISSING_PARENT = """
+id: broken_job
+name: Broken
+extends: missing_parent.yaml
+rules:
+  exclude:
+    - {column: Term, op: equal, value: S2}
+preferences:
+  remove_student: true
+"""
+
 
 @pytest.fixture
 def write(tmp_path: Path):

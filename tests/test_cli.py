@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TYPO_BAD_OP_MISSING_PARENT
 
 
 def run(*args: str, module: bool = False) -> subprocess.CompletedProcess[str]:
@@ -23,16 +23,7 @@ def test_validate_shipped_configs_succeeds():
 
 
 def test_validate_reports_three_precise_lines_and_exits_1(write):
-    path = write("broken.yaml", """
-        id: broken_job
-        name: Broken
-        extends: missing_parent.yaml
-        rules:
-          exclude:
-            - {column: Term, op: equal, value: S2}
-        preferences:
-          remove_student: true
-        """)
+    path = write("broken.yaml", TYPO_BAD_OP_MISSING_PARENT)
     result = run("validate", str(path))
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()

@@ -7,6 +7,7 @@ import pytest
 from littlesis.core.config import RuleOp
 from littlesis.core.errors import ConfigError
 from littlesis.core.job_files import read_job, read_jobs
+from tests.conftest import TYPO_BAD_OP_MISSING_PARENT
 
 MINIMAL = """
 id: {id}
@@ -29,16 +30,7 @@ def test_minimal_config_gets_safe_defaults(write):
 
 
 def test_typo_bad_op_and_missing_parent_give_three_precise_lines(write):
-    path = write("broken.yaml", """
-        id: broken_job
-        name: Broken
-        extends: missing_parent.yaml
-        rules:
-          exclude:
-            - {column: Term, op: equal, value: S2}
-        preferences:
-          remove_student: true
-        """)
+    path = write("broken.yaml", TYPO_BAD_OP_MISSING_PARENT)
     lines = problems_of(path)
     assert len(lines) == 3
     assert lines[0] == f"{path}:3: extends: parent config {path.parent / 'missing_parent.yaml'} does not exist (got 'missing_parent.yaml')"
