@@ -128,9 +128,6 @@ def _lookup(table: pd.Series, keys: pd.Series | np.ndarray) -> pd.Series:
     return found.take(codes).reset_index(drop=True) if len(codes) else found.iloc[:0]
 
 
-_positions = positions
-
-
 class _Planner:
     def __init__(self, sis: SisSnapshot, state: ClassroomState, prefs: Preferences, last_synced: pd.DataFrame):
         self.sis = sis
@@ -267,7 +264,7 @@ class _Planner:
         exempt = self.prefs.roster_exceptions
         parts: list[pd.DataFrame] = []
         if self.prefs.add_students and len(new):
-            position = _positions(sis["alias"], new["alias"])
+            position = positions(sis["alias"], new["alias"])
             chosen = (position >= 0) & ~matches_any(sis["email"], exempt).to_numpy()
             fresh = sis[chosen]
             parts.append(plans.actions_frame(
@@ -276,7 +273,7 @@ class _Planner:
                 new["alternative"].to_numpy()[position[chosen]]))
         if targets.empty:
             return parts
-        position = _positions(sis["alias"], targets["alias"])
+        position = positions(sis["alias"], targets["alias"])
         enrolled = sis[position >= 0]
         wanted_frame = pd.DataFrame({"course_id": targets["course_id"].to_numpy()[position[position >= 0]],
                                      "email": enrolled["email"].to_numpy()})

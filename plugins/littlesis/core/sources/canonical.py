@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from littlesis.core.emails import normalize_emails, valid_emails
@@ -100,7 +99,3 @@ def owner_first(teachers: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
-
-
-def positions(frame: pd.DataFrame) -> np.ndarray:
-    return np.arange(len(frame), dtype=np.int64)
