@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -21,6 +22,7 @@ def free_port() -> int:
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.logins: list[tuple[str, bool]] = []  # (login, whether its password was right), per AUTH
 
     @property
     def recipients(self) -> list[str]:
@@ -33,10 +35,20 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    """(inbox, port) of a running server on 127.0.0.1."""
+def smtp_server(login: str | None = None, password: str | None = None) -> Iterator[tuple[Inbox, int]]:
+    """(inbox, port) of a running server on 127.0.0.1; with ``login``, AUTH checks that login and password."""
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    options = {}
+    if login is not None:
+        def authenticate(server, session, envelope, mechanism, auth_data):  # aiosmtpd's authenticator hook
+            ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == login \
+                and auth_data.password.decode() == password
+            inbox.logins.append((auth_data.login.decode() if isinstance(auth_data, LoginPassword) else "", ok))
+            return AuthResult(success=ok)
+
+        # Loopback only, so no TLS: the test server takes AUTH in the clear.
+        options = {"authenticator": authenticate, "auth_require_tls": False}
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **options)
     controller.start()
     try:
         yield inbox, controller.port

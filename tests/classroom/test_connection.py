@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import socket
 import subprocess
 import sys
-import threading
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
 
 from littlesis.classroom import calls
@@ -30,20 +26,12 @@ from littlesis.classroom.credentials import (
 )
 from tests.classroom.helpers import ADMIN, Hooks
 from tests.conftest import ROOT
-
-SERVICE_ACCOUNT = "littlesis-sync@district-project.iam.gserviceaccount.com"
+from tests.google_token_server import SERVICE_ACCOUNT, TokenServer, keyfile, running_token_server
 
 
 @pytest.fixture(scope="module")
 def private_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def _keyfile(key: rsa.RSAPrivateKey, token_uri: str = "https://oauth2.googleapis.com/token") -> dict[str, str]:
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    return {"type": "service_account", "project_id": "district-project", "private_key_id": "k1",
-            "private_key": pem, "client_email": SERVICE_ACCOUNT, "client_id": "1234567890", "token_uri": token_uri}
 
 
 @pytest.fixture
@@ -85,8 +73,8 @@ def test_bad_extras_name_the_connection_and_field(extras, message):
 
 def test_a_key_file_gives_delegated_credentials_without_any_network_call(tmp_path: Path, private_key, no_network):
     key_path = tmp_path / "sa.json"
-    key_path.write_text(json.dumps(_keyfile(private_key)))
-    for extras in ({"key_path": str(key_path)}, {"keyfile_dict": json.dumps(_keyfile(private_key))}):
+    key_path.write_text(json.dumps(keyfile(private_key)))
+    for extras in ({"key_path": str(key_path)}, {"keyfile_dict": json.dumps(keyfile(private_key))}):
         creds = credentials_for(settings_from_extras({**extras, "delegated_admin": ADMIN}))
         assert isinstance(creds, service_account.Credentials)
         assert creds.service_account_email == SERVICE_ACCOUNT
@@ -105,57 +93,14 @@ def test_unusable_credentials_are_config_errors(settings, message):
         credentials_for(settings)
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class TokenServer:
-    """Google's OAuth token endpoint, on loopback: checks the service account's signed JWT grant
-    and answers an access token whose payload names the impersonated user (as the emulator reads it)."""
-
-    def __init__(self, public_key: rsa.RSAPublicKey) -> None:
-        self.grants: list[dict[str, Any]] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
-                header, payload, signature = form["assertion"][0].split(".")
-                public_key.verify(_unb64(signature), f"{header}.{payload}".encode(), padding.PKCS1v15(),
-                                  hashes.SHA256())
-                claims = json.loads(_unb64(payload))
-                server.grants.append({"grant_type": form["grant_type"][0], **claims})
-                token = ".".join([_b64(b'{"alg":"none"}'), _b64(json.dumps({"sub": claims["sub"]}).encode()), "x"])
-                body = json.dumps({"access_token": token, "expires_in": 3600, "token_type": "Bearer"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.uri = f"http://127.0.0.1:{self.httpd.server_address[1]}/token"
-
-
 @pytest.fixture
 def token_server(private_key) -> Iterator[TokenServer]:
-    server = TokenServer(private_key.public_key())
-    thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with running_token_server(private_key.public_key()) as server:
+        yield server
 
 
 def test_service_account_impersonates_the_admin_end_to_end(emulator, hooks: Hooks, private_key, token_server):
-    settings = ClassroomSettings(api_endpoint=emulator.base_url, keyfile_dict=_keyfile(private_key, token_server.uri),
+    settings = ClassroomSettings(api_endpoint=emulator.base_url, keyfile_dict=keyfile(private_key, token_server.uri),
                                  delegated_admin=ADMIN)
     assert not settings.emulated
     with connect(settings=settings) as client:
