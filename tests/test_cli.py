@@ -53,8 +53,8 @@ def test_preview_json_counts_for_the_demo_job():
     assert summary["in_scope"]["students"] == 60
 
 
-def test_demo_prints_each_demo_jobs_scope():
-    result = run("demo")
+def test_demo_sync_prints_each_demo_jobs_scope():
+    result = run("demo", "sync")
     assert result.returncode == 0, result.stderr
     assert "Job demo_generic (generic preset)" in result.stdout
     assert "Job demo_oneroster (oneroster preset)" in result.stdout

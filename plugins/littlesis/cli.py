@@ -49,9 +49,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    """Validate the demo jobs, show their scope, then sync them into an emulated Classroom domain."""
+def cmd_demo_sync(args: argparse.Namespace) -> int:
+    """Validate the demo jobs, show their scope, then sync them into an emulated Classroom domain (no Airflow)."""
     from littlesis.core.preview import preview, render_text
+    from littlesis.deploy.sync_demo import sync_demo_jobs
 
     configs = config_files([DEFAULT_CONFIGS])
     demo = [p for p in configs if p.stem.startswith("demo")]
@@ -62,52 +63,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print()
         print(render_text(preview(read_job(path), path, PathMap.from_env()), limit=8))
     print()
-    return _demo_sync(demo)
-
-
-def _demo_sync(configs: list[Path]) -> int:
-    from littlesis.classroom.credentials import static_token
-    from littlesis.classroom.google_client import GoogleClassroomClient
-    from littlesis.classroom.ratelimit import TokenBucket
-    from littlesis.emulator import EmulatorServer
-    from littlesis.service.analysis_run import run_analysis
-    from littlesis.service.sync_run import run_sync
-    from littlesis.store.engine import make_engine, sqlite_url
-    from littlesis.store.migrate import upgrade
-
-    workdir = PROJECT_ROOT / ".demo"
-    workdir.mkdir(exist_ok=True)
-    store = workdir / "store.db"
-    for leftover in workdir.glob("store.db*"):
-        leftover.unlink()  # each demo starts from an empty store, like the empty domain
-    url = sqlite_url(store)
     _logs_to_stderr()
-    upgrade(url)
-    engine = make_engine(url)
-    seed = json.loads((PROJECT_ROOT / "include" / "demo" / "classroom_seed.json").read_text())
-    domain = "admin@district.example.org (emulated)"
-    with EmulatorServer(seed=seed) as server:
-        print(f"Syncing into an emulated Classroom domain at {server.base_url} (3 classes teachers made by hand)")
-        client = GoogleClassroomClient(server.base_url, credentials=static_token("admin@district.example.org"),
-                                       limiter=TokenBucket(500))
-        try:
-            for path in configs:
-                job = read_job(path)
-                outcome = run_sync(job, path, engine, client, domain, approve="all", actor="demo", smtp_conn_id=None)
-                counts = ", ".join(f"{k} {v}" for k, v in outcome.analysis.counts.items())
-                print(f"  {job.id}: planned {counts}")
-                if outcome.commit is not None:
-                    print(f"  {job.id}: committed {outcome.commit.run_statuses} in {outcome.commit.seconds:.1f} s "
-                          f"({outcome.commit.calls.total_calls} API calls)")
-                for note in outcome.notes:
-                    print(f"  {job.id}: {note}")
-                again = run_analysis(job, path, engine, domain)
-                print(f"  {job.id}: analysis after the commit plans {sum(again.counts.values())} actions")
-        finally:
-            client.close()
-    print(f"\nThe store is {store.relative_to(PROJECT_ROOT)}; try: bin/littlesis emulator --seed "
-          "include/demo/classroom_seed.json, then bin/littlesis analyze (see the README).")
-    return 0
+    return sync_demo_jobs(demo, PROJECT_ROOT)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -199,6 +156,12 @@ def _logs_to_stderr() -> None:
                         force=True)
 
 
+def cmd_setup(args: argparse.Namespace) -> int:
+    from littlesis.deploy.setup import main as setup_main
+
+    return setup_main(args)
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
     from littlesis.emulator.cli import main as emulator_main
 
@@ -239,8 +202,21 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("rest", nargs=argparse.REMAINDER)
     emulator.set_defaults(func=cmd_emulator)
 
-    demo = commands.add_parser("demo", help="validate the demo jobs and preview their scope")
-    demo.set_defaults(func=cmd_demo)
+    from littlesis.deploy.setup import add_arguments as setup_arguments
+
+    setup = commands.add_parser(
+        "setup", help="migrate the store; create the connections and the commit pool in Airflow (idempotent)")
+    setup_arguments(setup)
+    setup.set_defaults(func=cmd_setup)
+
+    from littlesis.deploy.demo_commands import add_commands as add_demo_commands
+
+    demo = commands.add_parser("demo", help="the demo: up (Airflow standalone; `make demo`), stop, status, mail, sync")
+    demo_commands = demo.add_subparsers(dest="demo_command", required=True)
+    add_demo_commands(demo_commands)
+    demo_commands.add_parser(
+        "sync", help="validate the demo jobs, preview them and sync them into an in-process emulator (no Airflow)"
+    ).set_defaults(func=cmd_demo_sync)
     return parser
 
 
