@@ -8,9 +8,11 @@ import pytest
 
 from littlesis.core.errors import SourceError
 from littlesis.core.sources.locations import PathMap, resolve_location
+from littlesis.core.sources.roots import SourceRoots
 
 MAP = PathMap.from_mapping({"C:\\SIS\\exports": "/mnt/sis", "\\\\fileserver\\sis": "/mnt/share",
-                            "\\\\fileserver\\sis\\archive": "s3://district-archive"})
+                            "\\\\fileserver\\sis\\archive": "s3://district-archive"},
+                           SourceRoots(("/data",)))  # /data: a root the deployment allows
 
 
 @pytest.mark.parametrize("raw, expected", [

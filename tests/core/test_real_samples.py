@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from littlesis.core.job_files import read_job
 from littlesis.core.sources.loader import load_snapshot
+from littlesis.core.sources.locations import PathMap
+from littlesis.core.sources.roots import SourceRoots
 from tests.conftest import REAL
 
 
 def load(write, text):
     path = write("job.yaml", text)
-    return load_snapshot(read_job(path), path)
+    return load_snapshot(read_job(path), path, PathMap(roots=SourceRoots((str(REAL),))))  # outside the config's folder
 
 
 def test_oneroster_12_messy_sample(write):

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from littlesis.core import plan as plans
+from littlesis.core.capacity import refuse_over_capacity
 from littlesis.core.classroom_state import DOMAIN_ALIAS_PREFIX, ClassroomState
 from littlesis.core.coded import isin, positions
 from littlesis.core.config import Preferences
@@ -42,17 +43,21 @@ class AnalysisInput:
     last_synced: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         {"alias": pd.Series(dtype="str"), "field": pd.Series(dtype="str"), "value": pd.Series(dtype="str")}))
     job_aliases: Collection[str] = ()  # aliases this job synced before (for archive_missing and safety)
+    # Found beforehand by ``teacher_matches`` (the DAG's match_teacher_classes); None: match here.
+    matches: pd.DataFrame | None = None
+
+
+def teacher_matches(data: AnalysisInput) -> pd.DataFrame:
+    """The teacher-made course to link or suggest for each class in scope that has no course yet."""
+    kept, _ = _kept(data)
+    sis = data.snapshot.restricted_to(kept)
+    sections = sis.sections
+    return _match(sections[~isin(sections["alias"], data.state.course_of_alias().index)], sis, data)
 
 
 def analyze(data: AnalysisInput) -> plans.Plan:
     prefs = data.preferences
-    excluded = data.scope.excluded
-    kept = data.scope.kept
-    if prefs.class_exceptions:
-        exception = matches_any(pd.Series(kept, dtype="str"), prefs.class_exceptions).to_numpy()
-        excluded = pd.concat([excluded, pd.DataFrame({"alias": kept[exception], "rule": "class exception"})],
-                             ignore_index=True)
-        kept = kept[~exception]
+    kept, excluded = _kept(data)
     sis = data.snapshot.restricted_to(kept)
     state = data.state
     course_of = state.course_of_alias()
@@ -60,8 +65,7 @@ def analyze(data: AnalysisInput) -> plans.Plan:
     has_course = isin(sections["alias"], course_of.index)
     existing = sections[has_course]
     unmatched = sections[~has_course]
-    matches = match_sections(unmatched, sis.teachers, sis.enrollments, state,
-                             Thresholds(prefs.matching.link_at, prefs.matching.suggest_at))
+    matches = _match(unmatched, sis, data) if data.matches is None else _still_open(data.matches, unmatched, state)
     linked = matches[matches["decision"] == "link"]
     suggested = matches[matches["decision"] == "suggest"]
     created = unmatched[~isin(unmatched["alias"], matches["alias"])]
@@ -92,12 +96,42 @@ def analyze(data: AnalysisInput) -> plans.Plan:
         *planner.guardians(targets, new),
         planner.archives(data.job_aliases, kept, excluded),
     ]
-    actions = plans.assemble(parts)
-    touched = set(actions["alias"])
+    actions, refused = refuse_over_capacity(plans.assemble(parts), state)
+    touched = set(actions["alias"]) | set(refused["alias"])
     no_updates = sorted(set(targets.loc[targets["alternative"] == "", "alias"]) - touched)
     verdict = check_safety(actions, state, targets, data.job_aliases, kept, prefs.safety)
     return plans.Plan(actions=actions, no_updates=no_updates, excluded=excluded.reset_index(drop=True),
-                      matches=matches if len(matches) else pd.DataFrame(columns=MATCH_COLUMNS), safety=verdict)
+                      matches=matches if len(matches) else pd.DataFrame(columns=MATCH_COLUMNS), safety=verdict,
+                      refused=refused)
+
+
+def _kept(data: AnalysisInput) -> tuple[pd.Index, pd.DataFrame]:
+    """The classes kept after the rules and the job's class exceptions, and every excluded one with why."""
+    excluded = data.scope.excluded
+    kept = data.scope.kept
+    exceptions = data.preferences.class_exceptions
+    if exceptions:
+        exception = matches_any(pd.Series(kept, dtype="str"), exceptions).to_numpy()
+        excluded = pd.concat([excluded, pd.DataFrame({"alias": kept[exception], "rule": "class exception"})],
+                             ignore_index=True)
+        kept = kept[~exception]
+    return kept, excluded
+
+
+def _match(unmatched: pd.DataFrame, sis: SisSnapshot, data: AnalysisInput) -> pd.DataFrame:
+    thresholds = Thresholds(data.preferences.matching.link_at, data.preferences.matching.suggest_at)
+    return match_sections(unmatched, sis.teachers, sis.enrollments, data.state, thresholds)
+
+
+def _still_open(matches: pd.DataFrame, unmatched: pd.DataFrame, state: ClassroomState) -> pd.DataFrame:
+    """Matches found earlier whose class still has no course and whose course is still the teacher's alone.
+
+    The cache may have moved on between matching and planning (another job's commit).
+    """
+    candidates = state.teacher_created()
+    open_courses = candidates.loc[candidates["course_state"] != "ARCHIVED", "course_id"]
+    keep = isin(matches["alias"], unmatched["alias"]) & isin(matches["course_id"], open_courses)
+    return matches[keep].reset_index(drop=True)
 
 
 def written_values(actions: pd.DataFrame) -> pd.DataFrame:
@@ -202,7 +236,8 @@ class _Planner:
         chosen = targets[changed]
         payload, reason = [], []
         for record in rows.to_dict("records"):
-            body = {k: v for k, v in record.items() if v is not None}
+            # Unchanged fields are None, or NaN where pandas made the column a string column.
+            body = {k: v for k, v in record.items() if isinstance(v, str)}
             payload.append(json.dumps({"course": body, "updateMask": ",".join(sorted(body))}, sort_keys=True,
                                       separators=(",", ":")))
             reason.append("SIS changed " + ", ".join(sorted(body)))
@@ -250,8 +285,12 @@ class _Planner:
         if self.prefs.remove_teachers:
             extra = current.merge(wanted[["alias", "email"]], on=["alias", "email"], how="left", indicator=True)
             extra = extra[(extra["_merge"] == "left_only") & ~matches_any(extra["email"], exempt).to_numpy()]
-            owners = self.courses["owner_email"].reindex(extra["course_id"]).fillna("").to_numpy()
-            extra = extra[extra["email"].to_numpy() != owners]  # the owner can't be removed; a transfer comes first
+            # The owner can't be removed. A course this plan transfers is owned by the new owner by then
+            # (change_owner runs before remove_teacher), so its old owner may go in the same plan.
+            owners = self.courses["owner_email"].reindex(extra["course_id"]).fillna("").to_numpy(dtype=object)
+            moving = extra["alias"].isin(owner_change["alias"]).to_numpy()
+            owners[moving] = self._teacher(extra["alias"][moving]).to_numpy(dtype=object)
+            extra = extra[extra["email"].to_numpy() != owners]
             if len(extra):
                 parts.append(plans.actions_frame("remove_teacher", extra["alias"], extra["ref"],
                                                  _user_payload(extra["email"]), "no longer a teacher in the SIS",

@@ -85,6 +85,7 @@ class Rules(Strict):
 
 
 Preset = Literal["generic", "oneroster", "sds"]
+FILE_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 
 
 class Source(Strict):
@@ -95,6 +96,15 @@ class Source(Strict):
     files: dict[str, str] | None = None
     dir: str | None = None
     encoding: str = "auto"
+
+    @field_validator("files")
+    @classmethod
+    def _plain_keys(cls, files: dict[str, str] | None) -> dict[str, str] | None:
+        # Keys name files (users -> users.csv) and folders of the run archive: never a path.
+        for key in files or {}:
+            if not FILE_KEY.match(key):
+                raise ValueError(f"file key {key!r} must be a plain name (letters, digits, '_' and '-')")
+        return files
 
     @model_validator(mode="after")
     def _one_location(self) -> Source:

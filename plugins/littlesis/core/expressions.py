@@ -41,6 +41,11 @@ class Expression:
     def columns(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.parts if isinstance(p, ColumnRef))
 
+    def renamed(self, names: dict[str, str]) -> Expression:
+        """The same expression reading ``names[c]`` instead of each column ``c`` it names."""
+        parts = tuple(ColumnRef(names.get(p.name, p.name)) if isinstance(p, ColumnRef) else p for p in self.parts)
+        return Expression(render(parts), parts)
+
     def evaluate(self, table: Any) -> Any:
         """The expression's value for every row of ``table`` (see ``expression_eval.evaluate``)."""
         from littlesis.core.expression_eval import evaluate  # pandas: only loaders need it
@@ -85,3 +90,10 @@ def parse(template: str) -> Expression:
     if literal:
         parts.append(Literal("".join(literal)))
     return Expression(template, tuple(parts))
+
+
+def render(parts: tuple[Part, ...]) -> str:
+    """The template of ``parts``, literal braces doubled: ``parse(render(parts))`` gives the parts back."""
+    return "".join(
+        "{" + p.name + "}" if isinstance(p, ColumnRef) else p.text.replace("{", "{{").replace("}", "}}")
+        for p in parts)

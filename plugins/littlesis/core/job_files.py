@@ -113,7 +113,12 @@ def _resolve_chain(path: Path) -> tuple[list[_Layer], list[Problem]]:
         if not isinstance(parent, str) or not parent.strip():
             return [], [Problem(str(current), "must be a file name", "extends", document.line_of(("extends",)),
                                 parent)]
+        folder = path.parent.resolve()
         current = current.parent / parent
+        # A parent outside the job's folder could make the loader read (and echo in errors) any file.
+        if folder not in current.resolve().parents:
+            return [], [Problem(str(chain[-1].path), f"parent config must be inside the job's folder {folder}",
+                                "extends", document.line_of(("extends",)), parent)]
 
 
 def _read_document(path: Path, child: _Layer | None) -> YamlDocument:
@@ -133,6 +138,8 @@ def _read_document(path: Path, child: _Layer | None) -> YamlDocument:
         document = load_yaml(text)
     except YamlProblem as exc:
         raise ConfigError([Problem(str(path), str(exc), line=exc.line)]) from None
+    if document.data is None:
+        raise ConfigError([Problem(str(path), "file is empty (a job config needs at least id, name and source)")])
     if not isinstance(document.data, dict):
         raise ConfigError([Problem(str(path), "a job config is a mapping of keys (id, name, source, ...)",
                                    value=type(document.data).__name__)])

@@ -27,6 +27,12 @@ KIND_ORDER = {kind: i for i, kind in enumerate(KINDS)}
 ACTION_COLUMNS = ["action_id", "kind", "alias", "target", "payload", "reason", "position", "school", "teacher",
                   "alternative"]
 NO_UPDATES = "no updates required"
+# Actions left out because Classroom would refuse them (see capacity): what they were and why.
+REFUSED_COLUMNS = ["kind", "alias", "target", "payload", "reason", "alternative"]
+
+
+def no_refusals() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="str") for c in REFUSED_COLUMNS})
 
 
 def action_ids(kind: pd.Series, alias: pd.Series, target: pd.Series, payload: pd.Series) -> pd.Series:
@@ -113,6 +119,7 @@ class Plan:
     excluded: pd.DataFrame  # alias, rule
     matches: pd.DataFrame  # matching.MATCH_COLUMNS
     safety: SafetyVerdict = field(default_factory=SafetyVerdict)
+    refused: pd.DataFrame = field(default_factory=no_refusals)  # REFUSED_COLUMNS
 
     def counts(self) -> dict[str, int]:
         counts = self.actions["kind"].value_counts()

@@ -2,8 +2,9 @@
 
 ``yaml.safe_load`` already refuses arbitrary Python objects; on top of it we
 bound the file size, the number of aliases (billion-laughs bombs) and the
-nesting depth, and we keep the line of every mapping key so an error can
-point at the line to fix.
+nesting depth, refuse a key given twice in one mapping (YAML would silently
+keep the last: ``remove_students: false`` then ``true`` further down), and we
+keep the line of every mapping key so an error can point at the line to fix.
 """
 
 from __future__ import annotations
@@ -57,7 +58,11 @@ class _CountingLoader(yaml.SafeLoader):
 def load_yaml(text: str) -> YamlDocument:
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise YamlProblem(f"file is larger than {MAX_BYTES:,} bytes")
-    loader = _CountingLoader(text)
+    try:
+        # The reader checks for unprintable characters (a NUL byte) as it is made.
+        loader = _CountingLoader(text)
+    except yaml.YAMLError as exc:
+        raise YamlProblem(f"invalid YAML: {exc}".splitlines()[0], _reader_line(text, exc)) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -85,13 +90,25 @@ def _check_depth_and_lines(
     if depth > MAX_DEPTH:
         raise YamlProblem(f"nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            line = key_node.start_mark.line + 1
+            if key in seen and key != "<<":
+                where = ".".join((*path, key))
+                raise YamlProblem(f"{where}: key given twice (first at line {seen[key]}); YAML would keep only "
+                                  "the last one", line)
+            seen[key] = line
             child = (*path, key)
-            lines.setdefault(".".join(child), key_node.start_mark.line + 1)
+            lines.setdefault(".".join(child), line)
             _check_depth_and_lines(value_node, child, lines, depth + 1, visited)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             child = (*path, str(i))
             lines.setdefault(".".join(child), item.start_mark.line + 1)
             _check_depth_and_lines(item, child, lines, depth + 1, visited)
+
+
+def _reader_line(text: str, exc: yaml.YAMLError) -> int | None:
+    position = getattr(exc, "position", None)
+    return text[:position].count("\n") + 1 if isinstance(position, int) else None

@@ -101,18 +101,32 @@ def decode_to_utf8(data: bytes, label: str, encoding: str = "auto") -> tuple[byt
     """The file's bytes as UTF-8 without a BOM, and the encoding they were read as."""
     if encoding == "auto":
         if data.startswith(codecs.BOM_UTF8):
-            return data[len(codecs.BOM_UTF8):], "utf-8-sig"
+            return _without_nul(data[len(codecs.BOM_UTF8):], label), "utf-8-sig"
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return data.decode("utf-16").encode("utf-8"), "utf-16"
+            return _without_nul(data.decode("utf-16").encode("utf-8"), label), "utf-16"
         # Optimistic: pyarrow checks UTF-8 while parsing; read_csv_bytes falls back to
         # Windows-1252 (what Excel and most Windows SIS tools write) if that fails.
-        return data, "utf-8"
+        return _without_nul(data, label), "utf-8"
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SourceError(Problem(label, f"not valid {encoding} text (byte {exc.start})", line=line)) from None
-    return text.lstrip("\ufeff").encode("utf-8"), encoding
+    return _without_nul(text.lstrip("\ufeff").encode("utf-8"), label), encoding
+
+
+def _without_nul(utf8: bytes, label: str) -> bytes:
+    """``utf8`` unchanged; a NUL byte (never in a text export) fails the load naming its line."""
+    nul = utf8.find(b"\x00")
+    if nul < 0:
+        return utf8
+    head = utf8[:200]
+    if head[1::2].count(0) > len(head) // 4:  # ASCII text stored as UTF-16: every other byte is 0
+        order = "le" if head[1:2] == b"\x00" else "be"
+        raise SourceError(Problem(label, "looks like UTF-16 text without a byte-order mark; set "
+                                  f"source.encoding: utf-16-{order} in the job config", line=1))
+    line = utf8[:nul].count(b"\n") + 1
+    raise SourceError(Problem(label, "contains a NUL byte (binary file or wrong encoding?)", line=line))
 
 
 def read_csv_bytes(
@@ -147,10 +161,6 @@ def _parse(
     data: bytes, label: str, rejections: Rejections, encoding: str, only: set[str] | None
 ) -> tuple[pa.Table, bytes, str, list[str], np.ndarray | None]:
     utf8, used = decode_to_utf8(data, label, encoding)
-    nul = utf8.find(b"\x00")
-    if nul >= 0:
-        line = utf8[:nul].count(b"\n") + 1
-        raise SourceError(Problem(label, "contains a NUL byte (binary file or wrong encoding?)", line=line))
     header, header_end = _read_header(utf8, label)
     names, warnings = _clean_header(header, label)
     try:
@@ -316,8 +326,10 @@ def _parse_slow(
         elif len(fields) > width and not any(v.strip() for v in fields[width:]):
             fields = fields[:width]
         else:
+            spans = f"; it runs on to line {header_lines + previous} (a quote left open?)" \
+                if header_lines + previous > line else ""
             rejections.add(label, line, None, ",".join(fields)[:200],
-                           f"row has {len(fields)} fields, the header has {named_width}")
+                           f"row has {len(fields)} fields, the header has {named_width}{spans}")
             continue
         rows.append(fields)
         lines.append(line)

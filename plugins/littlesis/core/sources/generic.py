@@ -23,6 +23,7 @@ from littlesis.core.emails import normalize_emails, valid_emails
 from littlesis.core.expression_eval import StrippedColumns
 from littlesis.core.snapshot import ENROLLMENT_FIELDS, GUARDIAN_FIELDS, SECTION_FIELDS
 from littlesis.core.sources.canonical import MAX_ALIAS_LENGTH, checked_emails, empty_frame, owner_first, split_emails
+from littlesis.core.sources.courses import refuse_unusable_courses
 from littlesis.core.sources.csvio import CsvTable
 from littlesis.core.sources.mapping import PresetFields, ResolvedMapping
 from littlesis.core.sources.rejections import Rejections
@@ -94,13 +95,13 @@ class GenericFrames:
         ok &= ~invalid
         ok &= ~self._conflicting_names(alias, self.value("course_name"), ok)
 
-        kept = np.flatnonzero(ok)
-        # First row of each class; codes are in order of first appearance only over all rows.
-        class_of_kept = alias.codes if len(kept) == self.rows else pd.factorize(alias.codes[kept])[0]
-        first = kept[coded.first_positions(class_of_kept.astype(np.int64))]
-        first_rows = self.table.rows(first)
-        aliases = alias.values.to_numpy()[alias.codes[first]]
-        sections = self._sections(StrippedColumns(first_rows), aliases)
+        kept, first, first_rows, sections = self._classes(alias, ok)
+        usable = refuse_unusable_courses(self.rejections, self.table.label, sections,
+                                         lambda mask: self.table.lines_of(self.table.records[first[mask]]))
+        if not usable.all():  # rare: drop every row of the refused classes, then take the first rows again
+            ok &= ~np.isin(alias.codes, alias.codes[first[~usable]])
+            kept, first, first_rows, sections = self._classes(alias, ok)
+        aliases = sections["alias"].to_numpy()
         teachers = self._teachers(alias, teacher, kept, first, StrippedColumns(first_rows))
         enrolled = kept[~no_student[kept]]
         enrolled = enrolled[coded.unique_pairs(alias.codes[enrolled], student.codes[enrolled], len(student.values))]
@@ -156,6 +157,16 @@ class GenericFrames:
 
         self.reject(conflict, "course_name", name, reason)
         return conflict
+
+    def _classes(self, alias: Coded, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, pd.DataFrame]:
+        """Rows kept, the first row of each class, those rows' columns and the classes' sections."""
+        kept = np.flatnonzero(ok)
+        # First row of each class; codes are in order of first appearance only over all rows.
+        class_of_kept = alias.codes if len(kept) == self.rows else pd.factorize(alias.codes[kept])[0]
+        first = kept[coded.first_positions(class_of_kept.astype(np.int64))]
+        first_rows = self.table.rows(first)
+        aliases = alias.values.to_numpy()[alias.codes[first]]
+        return kept, first, first_rows, self._sections(StrippedColumns(first_rows), aliases)
 
     def _sections(self, firsts: StrippedColumns, aliases: np.ndarray) -> pd.DataFrame:
         data: dict[str, object] = {"alias": aliases}

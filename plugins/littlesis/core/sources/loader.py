@@ -37,8 +37,7 @@ def preset_fields(preset: str) -> PresetFields:
 def load_snapshot(job: JobConfig, config_path: Path, path_map: PathMap | None = None) -> SisSnapshot:
     """Read, check and normalize the job's export. Missing files or columns raise SourceError."""
     path_map = path_map or PathMap()
-    base_dir = config_path.parent
-    package = _package(job, base_dir, path_map)
+    package = _package(job, config_path, path_map)
     columns, files = _scope_columns(job, package)
     mapping, problems = resolve_mapping(preset_fields(job.source.preset), job.mapping, columns, files,
                                         str(config_path))
@@ -87,12 +86,15 @@ def _without_ownerless_classes(frames: dict[str, pd.DataFrame], work: PresetLoad
 
 
 def mapping_problems(job: JobConfig, config_path: Path, path_map: PathMap | None = None) -> list[Problem]:
-    """Mapping and rule columns the source lacks (read from headers only); [] when unreadable."""
+    """Mapping and rule columns the source lacks (read from headers only), and a source location the
+    config may not use (outside the allowed roots, an unmapped Windows path); [] when unreadable."""
     try:
-        package = _package(job, config_path.parent, path_map or PathMap())
+        package = _package(job, config_path, path_map or PathMap())
         columns, files = _scope_columns(job, package)
-    except SourceError:
-        return []  # an unreadable source is the load's problem, reported when the job runs
+    except SourceError as exc:
+        # Problems naming the config are about where it points; others (an export not there yet)
+        # are the load's problem, reported when the job runs.
+        return [exc.problem] if exc.problem.file == str(config_path) else []
     _, problems = resolve_mapping(preset_fields(job.source.preset), job.mapping, columns, files, str(config_path))
     class_scope = preset_fields(job.source.preset).scopes["class_alias"]
     class_columns = columns.get(class_scope)
@@ -111,25 +113,27 @@ _RULE_FIELDS = ("alias", "course_name", "section", "room", "description_heading"
                 "teacher_email")
 
 
-def _package(job: JobConfig, base_dir: Path, path_map: PathMap) -> Package:
+def _package(job: JobConfig, config_path: Path, path_map: PathMap) -> Package:
     source = job.source
     if source.dir is not None:
-        return Package(resolve_location(source.dir, base_dir, path_map, "source.dir"), source.dir)
+        location = resolve_location(source.dir, config_path.parent, path_map, str(config_path), "source.dir")
+        return Package(location, source.dir)
     assert source.files is not None
-    return _FilesPackage(source.files, base_dir, path_map)
+    return _FilesPackage(source.files, config_path, path_map)
 
 
 class _FilesPackage(Package):
     """Files named one by one in the config (``files: {roster: ...}``), read like a package."""
 
-    def __init__(self, files: dict[str, str], base_dir: Path, path_map: PathMap):
+    def __init__(self, files: dict[str, str], config_path: Path, path_map: PathMap):
+        base_dir = config_path.parent
         self.label = "source.files"
         self.location = str(base_dir)
         self._zip = None
         self._by_name = {}
         self._names = {}
         for key, raw in files.items():
-            location = resolve_location(raw, base_dir, path_map, raw)
+            location = resolve_location(raw, base_dir, path_map, str(config_path), f"source.files.{key}")
             name = Path(location).name if key == "roster" else f"{key}.csv"
             self._by_name[name.lower()] = (raw, location)
             self._names[name.lower()] = name

@@ -71,16 +71,9 @@ def resolve_mapping(
             continue
         # Match the export's spelling of a column when only the case differs.
         if any(c not in available for c in expression.columns):
-            template = _respell(template, expression, lowered)
-            expression = parse(template)
+            expression = expression.renamed({c: lowered[c.lower()] for c in expression.columns if c not in available})
         chosen[field] = expression
     return ResolvedMapping(chosen), problems
-
-
-def _respell(template: str, expression: Expression, lowered: dict[str, str]) -> str:
-    for name in expression.columns:
-        template = template.replace("{" + name + "}", "{" + lowered.get(name.lower(), name) + "}")
-    return template
 
 
 def _closest(name: str, available: list[str]) -> str:

@@ -15,8 +15,9 @@ import pandas as pd
 
 from littlesis.core.errors import Problem, SourceError
 from littlesis.core.expression_eval import StrippedColumns, blank_part
-from littlesis.core.snapshot import ENROLLMENT_FIELDS, GUARDIAN_FIELDS, SECTION_FIELDS
+from littlesis.core.snapshot import ENROLLMENT_FIELDS, GUARDIAN_FIELDS
 from littlesis.core.sources.canonical import checked_aliases, empty_frame, owner_first, reject_rows
+from littlesis.core.sources.courses import usable_classes
 from littlesis.core.sources.csvio import CsvTable
 from littlesis.core.sources.mapping import PresetFields
 from littlesis.core.sources.people import People
@@ -95,10 +96,9 @@ def load(work: PresetLoad) -> dict[str, pd.DataFrame]:
     cols = StrippedColumns(class_rows.loc[live])
     alias = work.mapping["class_alias"].evaluate(cols)
     ok = checked_aliases(classes, work.rejections, alias, blank_part(work.mapping["class_alias"], cols))
-    kept = live[ok.to_numpy()]
-    alias = alias[ok]
-    alias_of_class = pd.Series(alias.to_numpy(), index=class_rows.loc[kept, "sourcedId"].str.strip().to_numpy())
-    alias_of_class = alias_of_class[~alias_of_class.index.duplicated()]
+    classes_in_play = usable_classes(work.mapping, classes, work.rejections, class_rows.loc[live[ok.to_numpy()]],
+                                     alias[ok], "sourcedId")
+    alias_of_class = classes_in_play.alias_of_id
 
     people = People(users, work.mapping, fallback_column="username")
     roster = _enrollment_rows(work, enrollments, alias_of_class, people)
@@ -116,20 +116,9 @@ def load(work: PresetLoad) -> dict[str, pd.DataFrame]:
         "family_name": people.value("student_family_name", student_rows["user"]),
     }, columns=ENROLLMENT_FIELDS).drop_duplicates(["alias", "email"]).reset_index(drop=True)
 
-    sections_frame = class_rows.loc[kept]
-    section_cols = StrippedColumns(sections_frame)
-    data: dict[str, object] = {"alias": alias.to_numpy()}
-    for field in SECTION_FIELDS[1:]:
-        expression = work.mapping.get(field)
-        data[field] = expression.evaluate(section_cols).to_numpy() if expression else [""] * len(kept)
-    sections = pd.DataFrame(data, columns=SECTION_FIELDS)
-    sections = sections.drop_duplicates("alias").reset_index(drop=True)
-    class_columns = sections_frame.set_index(alias.to_numpy())
-    class_columns = class_columns[~class_columns.index.duplicated()]
-    class_columns.index.name = "alias"
     guardians = _guardians(work, people, student_rows)
-    return {"sections": sections, "teachers": teachers, "enrollments": students,
-            "guardians": guardians, "class_columns": class_columns}
+    return {"sections": classes_in_play.sections, "teachers": teachers, "enrollments": students,
+            "guardians": guardians, "class_columns": classes_in_play.class_columns}
 
 
 def _refuse_delta(work: PresetLoad) -> None:

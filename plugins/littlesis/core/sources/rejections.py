@@ -8,6 +8,16 @@ import numpy as np
 import pandas as pd
 
 COLUMNS = ["file", "line", "field", "value", "reason"]
+# A rejected value is kept to show people what was wrong, not in full: a 10 MB field
+# would otherwise travel into the store and the review page.
+MAX_VALUE_CHARS = 200
+
+
+def shown(value: str) -> str:
+    """``value``, cut to MAX_VALUE_CHARS with a note of its real length."""
+    if len(value) <= MAX_VALUE_CHARS:
+        return value
+    return f"{value[:MAX_VALUE_CHARS]}... ({len(value):,} characters)"
 
 
 class Rejections:
@@ -18,7 +28,7 @@ class Rejections:
         self._rows: list[tuple[str, int | None, str | None, str, str]] = []
 
     def add(self, file: str, line: int | None, field: str | None, value: str, reason: str) -> None:
-        self._rows.append((file, line, field, value, reason))
+        self._rows.append((file, line, field, shown(value), reason))
 
     def add_many(
         self, file: str, lines: np.ndarray | Sequence[int], field: str | None, values: pd.Series | Sequence[str],
@@ -29,6 +39,8 @@ class Rejections:
             return
         reasons = reason.to_numpy(dtype=object) if isinstance(reason, pd.Series) else [reason] * count
         vals = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else list(values)
+        if any(isinstance(v, str) and len(v) > MAX_VALUE_CHARS for v in vals):
+            vals = [shown(v) if isinstance(v, str) else v for v in vals]  # a copy: the caller's values stay
         self._blocks.append(pd.DataFrame({
             "file": [file] * count,
             "line": np.asarray(lines, dtype=np.int64),

@@ -12,8 +12,9 @@ from __future__ import annotations
 import pandas as pd
 
 from littlesis.core.expression_eval import StrippedColumns, blank_part
-from littlesis.core.snapshot import ENROLLMENT_FIELDS, GUARDIAN_FIELDS, SECTION_FIELDS
+from littlesis.core.snapshot import ENROLLMENT_FIELDS, GUARDIAN_FIELDS
 from littlesis.core.sources.canonical import SEPARATORS, checked_aliases, empty_frame, owner_first, reject_rows
+from littlesis.core.sources.courses import usable_classes
 from littlesis.core.sources.csvio import CsvTable
 from littlesis.core.sources.mapping import PresetFields
 from littlesis.core.sources.people import People
@@ -59,10 +60,9 @@ def load(work: PresetLoad) -> dict[str, pd.DataFrame]:
     cols = StrippedColumns(sections_frame.loc[live])
     alias = work.mapping["class_alias"].evaluate(cols)
     ok = checked_aliases(section_table, work.rejections, alias, blank_part(work.mapping["class_alias"], cols))
-    kept = live[ok.to_numpy()]
-    alias = alias[ok]
-    alias_of_section = pd.Series(alias.to_numpy(), index=sections_frame.loc[kept, "SIS ID"].str.strip().to_numpy())
-    alias_of_section = alias_of_section[~alias_of_section.index.duplicated()]
+    classes = usable_classes(work.mapping, section_table, work.rejections, sections_frame.loc[live[ok.to_numpy()]],
+                             alias[ok], "SIS ID")
+    alias_of_section = classes.alias_of_id
 
     teachers_people = People(work.table("Teacher.csv", PERSON_COLUMNS, required=("SIS ID",)), work.mapping,
                              None, id_column="SIS ID")
@@ -82,19 +82,9 @@ def load(work: PresetLoad) -> dict[str, pd.DataFrame]:
         "family_name": students_people.value("student_family_name", enrolled["user"]),
     }, columns=ENROLLMENT_FIELDS).drop_duplicates(["alias", "email"]).reset_index(drop=True)
 
-    section_cols = StrippedColumns(sections_frame.loc[kept])
-    data: dict[str, object] = {"alias": alias.to_numpy()}
-    for field in SECTION_FIELDS[1:]:
-        expression = work.mapping.get(field)
-        data[field] = expression.evaluate(section_cols).to_numpy() if expression else [""] * len(kept)
-    sections = pd.DataFrame(data, columns=SECTION_FIELDS)
-    sections = sections.drop_duplicates("alias").reset_index(drop=True)
-    class_columns = sections_frame.loc[kept].set_index(alias.to_numpy())
-    class_columns = class_columns[~class_columns.index.duplicated()]
-    class_columns.index.name = "alias"
     guardians = _guardians(students_people, enrolled)
-    return {"sections": sections, "teachers": teachers, "enrollments": enrollments,
-            "guardians": guardians, "class_columns": class_columns}
+    return {"sections": classes.sections, "teachers": teachers, "enrollments": enrollments,
+            "guardians": guardians, "class_columns": classes.class_columns}
 
 
 def _with_school_names(work: PresetLoad, sections: pd.DataFrame) -> pd.DataFrame:
