@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
+from littlesis.core.sources.roots import ARTIFACTS_ENV
 from littlesis.deploy import setup
-from littlesis.orchestration.artifacts import ARTIFACTS_ENV
 from tests.conftest import ROOT
 from tests.deploy.celery_cluster import CeleryCluster
 from tests.deploy.compose_files import (

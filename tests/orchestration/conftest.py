@@ -13,6 +13,9 @@ from tests.conftest import ROOT
 
 SHIPPED = ROOT / "include" / "job_configs"
 DEMO = ROOT / "include" / "demo"
+DEMO_JOB = SHIPPED / "demo_generic.yaml"
+DEMO_ROSTER = DEMO / "generic" / "roster.csv"
+DEMO_SEED = DEMO / "classroom_seed.json"
 
 
 def copy_configs(folder: Path) -> list[Path]:
@@ -63,4 +66,20 @@ def write_config(folder: Path, job_id: str, *, mode: str = "manual", schedule: s
         lines.append(f"  schedule: \"{schedule}\"")
     path = folder / f"{job_id}.yaml"
     path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return path
+
+
+def demo_config(folder: Path, job_id: str, automation: str = "mode: manual", roster: Path | str | None = None) -> Path:
+    """The shipped demo job (removals on, a 10 % safety guard) as ``job_id``, reading ``roster`` (the demo's)."""
+    from littlesis.core.job_files import read_job
+
+    folder.mkdir(parents=True, exist_ok=True)
+    text = DEMO_JOB.read_text(encoding="utf-8").replace("../demo/", f"{DEMO}/")
+    text = text.replace("id: demo_generic", f"id: {job_id}").replace("automation:\n  mode: manual",
+                                                                     f"automation:\n  {automation}")
+    if roster is not None:
+        text = text.replace(str(DEMO_ROSTER), str(roster))
+    path = folder / f"{job_id}.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert read_job(path).id == job_id
     return path

@@ -9,7 +9,7 @@ import pytest
 
 from littlesis.core.job_files import read_job
 from littlesis.orchestration.approval import ApprovalSensor
-from littlesis.orchestration.dag_builder import COMMIT_POOL, TASK_IDS, build_dags
+from littlesis.orchestration.dag_builder import COMMIT_POOL, TASK_IDS, RecordFailure, build_dags
 from tests.orchestration.conftest import SHIPPED, write_config
 
 
@@ -41,6 +41,15 @@ def test_retries_on_io_tasks_none_on_commit_and_commit_in_its_pool(dags):
     assert dag.get_task("commit").pool == COMMIT_POOL
     assert {t.pool for t in dag.tasks if t.task_id != "commit"} == {"default_pool"}
     assert {t.owner for t in dag.tasks} == {"littlesis"}
+
+
+def test_every_task_records_its_failure_on_the_job_card(dags, configs):
+    dag = dags["littlesis_demo_generic"]
+    for task in dag.tasks:
+        callbacks = task.on_failure_callback
+        callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+        assert [type(c) for c in callbacks] == [RecordFailure], task.task_id
+        assert callbacks[0].config_path == str((configs / "demo_generic.yaml").resolve())
 
 
 def test_schedule_tags_and_defaults_follow_the_automation_mode(dags):

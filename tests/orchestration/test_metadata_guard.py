@@ -33,7 +33,8 @@ def test_other_threads_are_not_blocked() -> None:
 
 
 def test_every_task_body_is_guarded() -> None:
-    for step in ("load_csv", "apply_rules", "match_teacher_classes", "analyze", "commit", "refresh_cache"):
+    for step in ("load_csv", "apply_rules", "match_teacher_classes", "analyze", "commit", "refresh_cache",
+                 "record_failure"):
         assert getattr(tasks, step).__wrapped__ is not None, step
 
     @guarded

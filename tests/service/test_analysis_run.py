@@ -112,3 +112,68 @@ def test_an_unsafe_plan_is_never_staged_automatically(tmp_path, write):
 def _empty_cache(engine):
     with session_scope(engine) as session:
         replace_domain_cache(session, "demo", CacheSnapshot())
+
+
+def test_automatic_staging_keeps_what_a_person_excluded_from_the_last_commit(tmp_path):
+    """Run N: a person stages part and excludes one action; run N+1 (the same plan proposed again)
+    stages the rest automatically, but not the excluded one."""
+    from littlesis.service.staging import stage_all_allowed
+    from littlesis.store import decisions
+    from littlesis.store.filters import ActionFilter
+
+    engine = store(tmp_path)
+    person = "reviewer@district.example.org"
+    run_analysis(read_job(DEMO), DEMO, engine, "demo", run_id="n", refresh=lambda: _empty_cache(engine))
+    with session_scope(engine) as session:
+        creates = [a.action_id for a in actions.iter_actions(session, "n", ActionFilter(kind="create_course"))]
+        decisions.stage_actions(session, "n", actor=person, action_ids=creates[:2])
+        decisions.exclude_actions(session, "n", actor=person, action_ids=creates[2:3])
+        decisions.approve_run(session, "n", actor=person)
+        runs.set_run_state(session, "n", "committed")  # (what the commit ends with)
+
+    run_analysis(read_job(DEMO), DEMO, engine, "demo", run_id="n1")  # the cache never saw the commit
+    staging = stage_all_allowed(engine, "n1")
+    assert staging.approved and staging.staged == 458
+    assert staging.reasons == ["1 actions excluded in run n stay excluded"]
+    with session_scope(engine, readonly=True) as session:
+        assert actions.count_actions(session, "n1", by="decision") == {"staged": 458, "excluded": 1}
+        (kept_out,) = actions.iter_actions(session, "n1", ActionFilter(decision="excluded"))
+        assert kept_out.action_id == creates[2] and kept_out.decided_by == "automatic staging"
+        assert runs.require_run(session, "n1").approval == "partial"
+
+
+def test_matches_found_beforehand_plan_the_same_and_stale_ones_are_dropped(tmp_path):
+    """What match_teacher_classes hands analyze: the same plan as matching inside it; a match whose
+    course another job linked meanwhile is not used (the class gets a course of its own)."""
+    import dataclasses
+    import json
+    import urllib.request
+
+    from littlesis.core.analysis import analyze, teacher_matches
+    from littlesis.core.preview import preview
+    from littlesis.emulator import EmulatorServer
+    from littlesis.service.analysis_run import analysis_input, classroom_state, read_classroom
+    from tests.classroom.apply_support import cache_of
+
+    seed = json.loads((ROOT / "include" / "demo" / "classroom_seed.json").read_text())
+    with EmulatorServer(seed=seed) as server, urllib.request.urlopen(server.base_url + "_emulator/state") as answer:
+        cache = cache_of(json.loads(answer.read()))
+    engine = store(tmp_path)
+    with session_scope(engine) as session:
+        replace_domain_cache(session, "demo", cache)
+    job = read_job(DEMO)
+    scoped = preview(job, DEMO)
+    view = read_classroom(engine, "demo", job.id)
+
+    matches = teacher_matches(analysis_input(job, scoped, view))
+    assert list(matches["decision"]) == ["link"] * 3
+    inside = analyze(analysis_input(job, scoped, view))
+    beforehand = analyze(analysis_input(job, scoped, view, matches))
+    assert beforehand.checksum() == inside.checksum() and beforehand.counts()["link_course"] == 3
+
+    taken = matches.iloc[0]
+    cache.aliases.append({"alias": "d:another_job_class", "course_id": taken["course_id"]})
+    moved_on = dataclasses.replace(view, state=classroom_state(cache))
+    replanned = analyze(analysis_input(job, scoped, moved_on, matches))
+    assert replanned.counts()["link_course"] == 2
+    assert taken["alias"] in set(replanned.actions.loc[replanned.actions["kind"] == "create_course", "alias"])

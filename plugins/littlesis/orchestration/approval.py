@@ -2,8 +2,11 @@
 
 The trigger runs in the triggerer, which does not have the DAG folder on its path: it
 lives here, in plugins/littlesis. It polls our store (never Airflow's database) in a
-worker thread and fires exactly one event. Without a triggerer, ``deferrable=False``
-makes the sensor poke in reschedule mode instead.
+worker thread and fires exactly one event. Its kwargs are kept in Airflow's database, so
+they name the store's connection id, never its URL (which may hold a password): the
+triggerer looks the connection up itself. Without a triggerer, ``deferrable=False`` makes
+the sensor poke in reschedule mode instead. The sensor's own bodies (execute, poke,
+execute_complete) run under the metadata guard, like every task body.
 """
 
 from __future__ import annotations
@@ -18,32 +21,38 @@ from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from littlesis.orchestration.metadata_guard import guarded
+
 log = logging.getLogger(__name__)
 
 TRIGGER_PATH = "littlesis.orchestration.approval.ApprovalTrigger"
 DEFAULT_POLL_SECONDS = 30.0
+STORE_CONN_ID = "littlesis_store"  # littlesis.orchestration.connections.STORE_CONN_ID (not imported at parse time)
 Mode = Literal["manual", "review", "automatic"]
 
 
 class ApprovalTrigger(BaseTrigger):
     """Fires once the run is approved (``approved``), or can no longer be (``superseded``, ``expired``, ``failed``)."""
 
-    def __init__(self, *, run_id: str, store_url: str, review_window_hours: int,
+    def __init__(self, *, run_id: str, store_conn_id: str, review_window_hours: int,
                  poll_interval: float = DEFAULT_POLL_SECONDS) -> None:
         super().__init__()
         self.run_id = run_id
-        self.store_url = store_url
+        self.store_conn_id = store_conn_id
         self.review_window_hours = review_window_hours
         self.poll_interval = poll_interval
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (TRIGGER_PATH, {"run_id": self.run_id, "store_url": self.store_url,
+        return (TRIGGER_PATH, {"run_id": self.run_id, "store_conn_id": self.store_conn_id,
                                "review_window_hours": self.review_window_hours,
                                "poll_interval": self.poll_interval})
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        from littlesis.orchestration.connections import async_store_url
+
+        url = await async_store_url(self.store_conn_id)
         while True:
-            event = await asyncio.to_thread(check_approval, self.store_url, self.run_id, self.review_window_hours)
+            event = await asyncio.to_thread(check_approval, url, self.run_id, self.review_window_hours)
             if event is not None:
                 yield TriggerEvent({"run_id": self.run_id, **event})
                 return
@@ -67,7 +76,7 @@ class ApprovalSensor(BaseSensorOperator):
 
     def __init__(self, *, job_id: str, automation_mode: Mode, review_window_hours: int,
                  deferrable: bool = True, poll_interval: float = DEFAULT_POLL_SECONDS,
-                 store_conn_id: str = "littlesis_store", task_id: str = "await_approval",
+                 store_conn_id: str = STORE_CONN_ID, task_id: str = "await_approval",
                  **base: Any) -> None:
         # The fallback pokes in reschedule mode: the worker slot is free between pokes.
         super().__init__(task_id=task_id, poke_interval=poll_interval, mode="poke" if deferrable else "reschedule",
@@ -85,6 +94,7 @@ class ApprovalSensor(BaseSensorOperator):
             return True
         return approval == "job-default" and self.automation_mode == "automatic"
 
+    @guarded
     def execute(self, context: Any) -> Any:
         url = self._store_url()
         run_id = str(context["run_id"])
@@ -97,12 +107,14 @@ class ApprovalSensor(BaseSensorOperator):
         log.info("run %s waits for a person's approval (automation %s, approval %s)", run_id,
                  self.automation_mode, approval)
         if self.deferrable:
-            self.defer(trigger=ApprovalTrigger(run_id=run_id, store_url=url,
-                                               review_window_hours=self.review_window_hours,
-                                               poll_interval=self.poll_interval),
-                       method_name="execute_complete")
+            self.defer(trigger=self.trigger_for(run_id), method_name="execute_complete")
         return super().execute(context)
 
+    def trigger_for(self, run_id: str) -> ApprovalTrigger:
+        return ApprovalTrigger(run_id=run_id, store_conn_id=self.store_conn_id,
+                               review_window_hours=self.review_window_hours, poll_interval=self.poll_interval)
+
+    @guarded
     def poke(self, context: Any) -> bool:
         run_id = str(context["run_id"])
         event = check_approval(self._store_url(), run_id, self.review_window_hours)
@@ -111,13 +123,26 @@ class ApprovalSensor(BaseSensorOperator):
         self.execute_complete(context, {"run_id": run_id, **event})
         return True
 
+    @guarded
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
         state, reason = event.get("state"), event.get("reason")
         if state == "approved":
             return {"run_id": event.get("run_id"), "state": event.get("run_state", "approved")}
         if state in ("superseded", "expired"):
+            self._settle_card()
             raise AirflowSkipException(f"run {state}: {reason}")
         raise AirflowFailException(f"run {state}: {reason}")
+
+    def _settle_card(self) -> None:
+        """The run will not commit: the job card goes back to awaiting analysis (or to a newer waiting run)."""
+        from littlesis.orchestration.job_state import settle
+        from littlesis.store.engine import make_engine
+
+        engine = make_engine(self._store_url())
+        try:
+            settle(engine, self.job_id)
+        finally:
+            engine.dispose()
 
     def _stage(self, url: str, run_id: str) -> None:
         from littlesis.service.staging import stage_all_allowed

@@ -27,6 +27,7 @@ class ApprovalStatus:
     state: str
     reason: str | None
     created_at: datetime | None
+    approval: str = "none"  # none, partial or all
 
     def as_event(self) -> dict[str, str | None]:
         return {"state": self.state, "reason": self.reason}
@@ -38,7 +39,7 @@ def read_status(engine: Engine, run_id: str) -> ApprovalStatus:
         run = runs.get_run(session, run_id)
     if run is None:
         return ApprovalStatus("failed", f"run {run_id!r} is not in the store (was it analyzed?)", None)
-    return ApprovalStatus(run.state, run.state_reason, _aware(run.created_at))
+    return ApprovalStatus(run.state, run.state_reason, _aware(run.created_at), run.approval)
 
 
 def poll_once(url: str, run_id: str, review_window_hours: int, now: datetime | None = None
@@ -49,7 +50,8 @@ def poll_once(url: str, run_id: str, review_window_hours: int, now: datetime | N
         status = read_status(engine, run_id)
         if status.state == "approved" and (reason := supersede_if_older(engine, run_id)) is not None:
             return {"state": "superseded", "reason": reason, "run_state": "superseded"}
-        if status.state in PROCEED_STATES:
+        if status.state in PROCEED_STATES or (status.state == "failed" and status.approval != "none"):
+            # (A commit that failed half way was approved: a re-run goes on to resume it.)
             return {"state": "approved", "reason": None, "run_state": status.state}
         if status.state in FINAL_STATES:
             return {**status.as_event(), "run_state": status.state}

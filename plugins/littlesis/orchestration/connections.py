@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from littlesis.classroom.credentials import ClassroomSettings
@@ -34,6 +35,25 @@ def store_url(conn_id: str = STORE_CONN_ID) -> str:
     try:
         conn = Connection.get(conn_id)
     except AirflowNotFoundException:
+        conn = None
+    return url_of(conn_id, conn)
+
+
+async def async_store_url(conn_id: str = STORE_CONN_ID) -> str:
+    """``store_url`` for async code (the triggerer), which must look connections up without blocking."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = await Connection.async_get(conn_id)
+    except AirflowNotFoundException:
+        conn = None
+    return url_of(conn_id, conn)
+
+
+def url_of(conn_id: str, conn: Any) -> str:
+    """The SQLAlchemy URL of a store connection (``None``: not defined, the default SQLite file)."""
+    if conn is None:
         path = default_store_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{path}"

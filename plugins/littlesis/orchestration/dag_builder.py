@@ -54,6 +54,24 @@ def run_step(step: str, config_path: str, **context: Any) -> Any:
     return getattr(tasks, step)(config_path=Path(config_path), context=context)
 
 
+class RecordFailure:
+    """Every task's on_failure_callback: the job card in our store goes to failed, with the task's error.
+
+    (Airflow calls it in the worker once the task has failed for good, not before a retry.)
+    """
+
+    def __init__(self, config_path: str) -> None:
+        self.config_path = config_path
+
+    def __call__(self, context: Any) -> None:
+        from littlesis.orchestration import tasks
+
+        tasks.record_failure(config_path=Path(self.config_path), context=context)
+
+    def __repr__(self) -> str:
+        return f"RecordFailure({self.config_path!r})"
+
+
 def build_dags(config_dir: Path | str | Iterable[Path]) -> dict[str, DAG]:
     """A DAG per valid config; a broken config is logged and costs only its own DAG. Never raises."""
     paths = [Path(config_dir)] if isinstance(config_dir, str | Path) else list(config_dir)
@@ -104,6 +122,7 @@ def build_dag(loaded: LoadedJob) -> DAG:
         await_approval = ApprovalSensor(
             task_id="await_approval", job_id=job.id, automation_mode=mode,
             review_window_hours=job.automation.review_window_hours,
+            on_failure_callback=RecordFailure(config_path),
         )
         commit = _step("commit", config_path, pool=COMMIT_POOL)
         refresh_cache = _step("refresh_cache", config_path, io=True)
@@ -113,6 +132,7 @@ def build_dag(loaded: LoadedJob) -> DAG:
 
 def _step(task_id: str, config_path: str, *, io: bool = False, pool: str | None = None) -> PythonOperator:
     extra: dict[str, Any] = {"retries": IO_RETRIES, "retry_delay": IO_RETRY_DELAY} if io else {"retries": 0}
+    extra["on_failure_callback"] = RecordFailure(config_path)
     if pool is not None:
         extra["pool"] = pool
         extra["pool_slots"] = 1

@@ -6,7 +6,7 @@ Used by ``bin/littlesis analyze`` in one process, and step by step by the DAG's 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,17 +14,20 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from littlesis.core.analysis import AnalysisInput, analyze
 from littlesis.core.classroom_state import ClassroomState
 from littlesis.core.config import JobConfig
 from littlesis.core.plan import Plan
 from littlesis.core.preview import ScopePreview, preview
+from littlesis.core.snapshot import SourceFile
 from littlesis.core.sources.locations import PathMap
 from littlesis.store import actions as action_store
 from littlesis.store import jobs, run_details, runs, synced
 from littlesis.store.cache import CacheSnapshot, cache_age, read_cache
 from littlesis.store.engine import session_scope
+from littlesis.store.records import RunRecord
 
 # Fills the cache of a domain that was never read (the inventory's full refresh).
 Refresher = Callable[[], Any]
@@ -61,6 +64,17 @@ def classroom_state(snapshot: CacheSnapshot) -> ClassroomState:
         "courses", "aliases", "teachers", "students", "users", "guardians", "guardian_invitations")})
 
 
+@dataclass
+class ClassroomView:
+    """What an analysis reads from the store besides the SIS: the cached Classroom and the job's history."""
+
+    state: ClassroomState
+    last_synced: pd.DataFrame  # alias, field, value we last wrote
+    job_aliases: set[str]
+    refreshed: bool
+    age: timedelta | None
+
+
 def run_analysis(
     job: JobConfig, config_path: Path, engine: Engine, domain: str, *, run_id: str | None = None,
     refresh: Refresher | None = None, path_map: PathMap | None = None, logical_date: datetime | None = None,
@@ -68,13 +82,43 @@ def run_analysis(
     """Analyze ``job`` against the cache of ``domain`` (filled first by ``refresh`` if never filled)."""
     run_id = run_id or f"manual__{datetime.now().astimezone().strftime('%Y%m%dT%H%M%S.%f')}"
     scoped = preview(job, config_path, path_map)
-    config_sha = _sha(config_path)
+    begin_run(engine, job, config_path, run_id, logical_date=logical_date, files=scoped.snapshot.files)
+    return plan_run(engine, job, run_id, scoped, read_classroom(engine, domain, job.id, refresh))
+
+
+def begin_run(engine: Engine, job: JobConfig, config_path: Path, run_id: str, *, logical_date: datetime | None,
+              files: Sequence[SourceFile] = ()) -> RunRecord:
+    """Record the job and the run; a run not analyzed yet (new, or failed half way) goes to analyzing.
+
+    A run that already has a plan (a cleared, re-run DAG run) is returned as it is: its plan,
+    decisions and commit stay, and so does the job card.
+    """
     with session_scope(engine) as session:
-        jobs.upsert_job(session, job_id=job.id, name=job.name, config_path=str(config_path), config_sha=config_sha,
-                        automation_mode=job.automation.mode)
-        runs.create_run(session, run_id=run_id, job_id=job.id, logical_date=logical_date, state="analyzing",
-                        sources=[_source(f) for f in scoped.snapshot.files], exist_ok=True)
-        jobs.set_job_state(session, job.id, "analyzing")
+        record_job(session, job, config_path)
+        run = runs.create_run(session, run_id=run_id, job_id=job.id, logical_date=logical_date, state="analyzing",
+                              exist_ok=True)
+        if needs_analysis(run):
+            if files:
+                runs.set_run_sources(session, run_id, [_source(f) for f in files])
+            run = runs.set_run_state(session, run_id, "analyzing")
+            jobs.set_job_state(session, job.id, "analyzing")
+    return run
+
+
+def record_job(session: Session, job: JobConfig, config_path: Path) -> None:
+    """The job's row (created awaiting analysis), its config facts refreshed."""
+    jobs.upsert_job(session, job_id=job.id, name=job.name, config_path=str(config_path),
+                    config_sha=_sha(config_path), automation_mode=job.automation.mode)
+
+
+def needs_analysis(run: RunRecord) -> bool:
+    """Whether the run has no plan yet (new, or its analysis failed): (re)starting the analysis is safe."""
+    return run.plan_checksum is None and run.state in ("created", "analyzing", "failed")
+
+
+def read_classroom(engine: Engine, domain: str, job_id: str, refresh: Refresher | None = None) -> ClassroomView:
+    """The cache of ``domain`` (filled first by ``refresh`` if it was never filled) and what ``job_id`` synced."""
+    with session_scope(engine, readonly=True) as session:
         age = cache_age(session, domain)
     refreshed = False
     if age is None and refresh is not None:
@@ -83,12 +127,23 @@ def run_analysis(
     with session_scope(engine, readonly=True) as session:
         state = classroom_state(read_cache(session, domain))
         age = cache_age(session, domain)
-        last = pd.DataFrame(synced.read_synced_values(session, job.id), columns=["alias", "field", "value"])
-        owned = synced.job_aliases(session, job.id)
-    plan = analyze(AnalysisInput(scoped.snapshot, scoped.scope, state, job.preferences,
-                                 last_synced=last.astype("str"), job_aliases=owned))
+        last = pd.DataFrame(synced.read_synced_values(session, job_id), columns=["alias", "field", "value"])
+        owned = synced.job_aliases(session, job_id)
+    return ClassroomView(state, last.astype("str"), owned, refreshed, age)
+
+
+def analysis_input(job: JobConfig, scoped: ScopePreview, view: ClassroomView,
+                   matches: pd.DataFrame | None = None) -> AnalysisInput:
+    return AnalysisInput(scoped.snapshot, scoped.scope, view.state, job.preferences, last_synced=view.last_synced,
+                         job_aliases=view.job_aliases, matches=matches)
+
+
+def plan_run(engine: Engine, job: JobConfig, run_id: str, scoped: ScopePreview, view: ClassroomView,
+             matches: pd.DataFrame | None = None) -> AnalysisOutcome:
+    """Plan the run (with ``matches`` found beforehand, or matching now) and save the plan."""
+    plan = analyze(analysis_input(job, scoped, view, matches))
     counts = save_plan(engine, job, run_id, plan, scoped)
-    return AnalysisOutcome(run_id, plan, scoped, refreshed, age, counts)
+    return AnalysisOutcome(run_id, plan, scoped, view.refreshed, view.age, counts)
 
 
 def save_plan(engine: Engine, job: JobConfig, run_id: str, plan: Plan, scoped: ScopePreview) -> dict[str, int]:
@@ -123,7 +178,7 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _source(file: Any) -> dict[str, Any]:
+def _source(file: SourceFile) -> dict[str, Any]:
     return {"name": file.name, "location": file.location, "sha256": file.sha256, "size": file.size,
             "records": file.records}
 

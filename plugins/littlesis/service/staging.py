@@ -3,7 +3,13 @@
 Everything the analysis proposed is staged, except:
 - an unsafe plan, which always waits for a person who reads the safety guard's numbers;
 - the two alternatives of a suggested match (link the teacher's course, or create a
-  new one), which only a reviewer can choose between.
+  new one), which only a reviewer can choose between;
+- an action a person excluded from the job's last committed run, proposed again unchanged:
+  it stays excluded (a person said no; the robot does not overrule them the next night).
+
+So when a reviewer staged only part of run N's plan, the rest (left proposed, not excluded)
+is proposed again by run N+1's analysis, whose data says it is still needed, and staged here
+if that plan is safe: for an automatic job, the rest is approved on the next run.
 """
 
 from __future__ import annotations
@@ -11,11 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from littlesis.store import decisions, runs
-from littlesis.store.actions import count_actions
+from littlesis.store.actions import count_actions, iter_actions
 from littlesis.store.engine import session_scope
 from littlesis.store.filters import ActionFilter
+from littlesis.store.records import RunRecord
 
 AUTOMATIC = "automatic staging"
 
@@ -37,11 +45,32 @@ def stage_all_allowed(engine: Engine, run_id: str, *, actor: str = AUTOMATIC) ->
         if run.unsafe:
             reasons = [f"unsafe plan, waiting for a person: {r}" for r in run.unsafe_reasons]
             return StagingOutcome(0, sum(proposed.values()), False, reasons)
+        reasons = _keep_exclusions(session, run, actor)
         staged = decisions.stage_actions(session, run_id, actor=actor,
                                          where=ActionFilter(decision="proposed", alternative=""))
-        reasons = [f"{held:,} actions belong to suggested matches a reviewer must decide"] if held else []
+        if held:
+            reasons.append(f"{held:,} actions belong to suggested matches a reviewer must decide")
         total = sum(count_actions(session, run_id, by="decision").values())
         if total == 0 or count_actions(session, run_id, by="decision").get("staged", 0):
             decisions.approve_run(session, run_id, actor=actor)
             return StagingOutcome(staged, held, True, reasons)
         return StagingOutcome(staged, held, False, reasons)
+
+
+def _keep_exclusions(session: Session, run: RunRecord, actor: str) -> list[str]:
+    """Exclude again what was excluded in the job's last committed run and is proposed again unchanged.
+
+    Action ids are stable between runs (kind, class, target and payload), so the same id is the same change.
+    """
+    previous = runs.latest_committed_run(session, run.job_id)
+    if previous is None or previous.run_id == run.run_id:
+        return []
+    excluded = {a.action_id for a in iter_actions(session, previous.run_id, ActionFilter(decision="excluded"))}
+    if not excluded:
+        return []
+    again = [a.action_id for a in iter_actions(session, run.run_id, ActionFilter(decision="proposed"))
+             if a.action_id in excluded]
+    if not again:
+        return []
+    decisions.exclude_actions(session, run.run_id, actor=actor, action_ids=again)
+    return [f"{len(again):,} actions excluded in run {previous.run_id} stay excluded"]
