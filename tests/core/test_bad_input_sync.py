@@ -19,8 +19,9 @@ from littlesis.classroom.ratelimit import TokenBucket
 from littlesis.core.errors import SourceError
 from littlesis.core.job_files import read_job
 from littlesis.emulator import EmulatorServer
+from littlesis.service.analysis_run import REFUSED_FILE
 from littlesis.service.sync_run import run_sync
-from littlesis.store import runs
+from littlesis.store import run_details, runs
 from littlesis.store.engine import make_engine, session_scope, sqlite_url
 from littlesis.store.migrate import upgrade
 from tests.classroom.helpers import Hooks
@@ -91,6 +92,12 @@ def test_a_class_over_the_member_limit_is_synced_to_the_limit_without_a_failed_c
     outcome = sync(world, config)
     refused = outcome.analysis.plan.refused
     assert refused["payload"].tolist() == [f'{{"userId":"s{i}@{DOMAIN}"}}' for i in (999, 1000)]
+    _, engine, _ = world
+    with session_scope(engine, readonly=True) as session:  # and the reviewer sees them with the rejected rows
+        shown = run_details.list_rejected_rows(session, outcome.analysis.run_id)
+    assert [(r.file, r.field, r.value) for r in shown] == [
+        (REFUSED_FILE, "add_student", f"1000-101-1-2026: s{i}@{DOMAIN}") for i in (999, 1000)]
+    assert all("1000" in r.reason for r in shown)
     assert outcome.commit is not None and outcome.commit.failures == []
     assert outcome.commit.run_statuses == {"done": 1 + 999}
     hooks, _, _ = world

@@ -152,7 +152,8 @@ def save_plan(engine: Engine, job: JobConfig, run_id: str, plan: Plan, scoped: S
         counts = action_store.save_plan(session, run_id, _action_rows(plan.actions), plan_checksum=plan.checksum(),
                                         unsafe=plan.safety.unsafe, unsafe_reasons=plan.safety.reasons)
         run_details.save_excluded_classes(session, run_id, plan.excluded.to_dict("records"))
-        run_details.save_rejected_rows(session, run_id, scoped.snapshot.rejected.to_dict("records"))
+        run_details.save_rejected_rows(session, run_id, [*scoped.snapshot.rejected.to_dict("records"),
+                                                         *_refusals(plan.refused)])
         suggestions = plan.matches[plan.matches["decision"] == "suggest"]
         run_details.save_match_suggestions(session, run_id, [
             {"alias": m["alias"], "course_id": m["course_id"], "score": m["score"],
@@ -162,6 +163,22 @@ def save_plan(engine: Engine, job: JobConfig, run_id: str, plan: Plan, scoped: S
         runs.set_run_state(session, run_id, "pending_review")
         jobs.set_job_state(session, job.id, "pending_review")
     return counts
+
+
+# Refused additions are listed with the rejected rows: the reviewer sees them where bad input is shown.
+REFUSED_FILE = "(plan: over Classroom's limits)"
+
+
+def _refusals(refused: pd.DataFrame) -> list[dict[str, Any]]:
+    """Additions the plan left out because Classroom could not take them (class size, teacher count)."""
+    return [{"file": REFUSED_FILE, "line": None, "field": r["kind"], "value": f"{r['alias']}: {_who(r)}",
+             "reason": r["reason"]} for r in refused.to_dict("records")]
+
+
+def _who(refusal: dict[str, Any]) -> str:
+    """The person an addition was for (its payload's userId), else what it targeted."""
+    payload = json.loads(refusal["payload"] or "{}")
+    return str(payload.get("userId") or refusal["target"])
 
 
 def _action_rows(actions: pd.DataFrame) -> Any:
