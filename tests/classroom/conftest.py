@@ -13,6 +13,9 @@ from littlesis.classroom.credentials import static_token
 from littlesis.emulator import EmulatorServer
 from tests.classroom.helpers import ADMIN, DOMAIN, OWNER, Hooks
 
+# The store tests' fixtures: store_url is a migrated store on SQLite and on PostgreSQL in turn.
+from tests.store.conftest import backend, pg_admin, pg_database_factory, pg_store_url, store_url  # noqa: F401
+
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[EmulatorServer]:

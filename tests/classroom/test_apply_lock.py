@@ -10,19 +10,22 @@ import pytest
 
 from littlesis.classroom.apply import CommitLocked, CommitReport, LeaseLost
 from littlesis.store import runs
-from littlesis.store.engine import session_scope
+from littlesis.store.engine import make_engine, session_scope
 from littlesis.store.locks import acquire_lock, domain_lock_name, get_lock, release_lock
-from tests.classroom.apply_support import commit, hand_plan, new_store, results, status_counts
+from tests.classroom.apply_support import commit, hand_plan, results, status_counts
 from tests.classroom.helpers import DOMAIN, Hooks, course_seed, kid
 
 N = 60
 
 
 @pytest.fixture
-def two_runs(hooks: Hooks, tmp_path):
-    """Two jobs' approved runs for the same domain, 60 students each, on a slow Classroom."""
+def two_runs(hooks: Hooks, store_url: str):
+    """Two jobs' approved runs for the same domain, 60 students each, on a slow Classroom.
+
+    The store is SQLite and PostgreSQL in turn: the domain's lease must hold on both.
+    """
     hooks.seed({"courses": [course_seed("d:A"), course_seed("d:B")]})
-    engine = new_store(tmp_path / "store.db")
+    engine = make_engine(store_url)
     hand_plan(engine, "ra", [{"kind": "add_student", "alias": "A", "target": "d:A", "payload": {"userId": kid(n)}}
                              for n in range(N)], job_id="job_a")
     hand_plan(engine, "rb", [{"kind": "add_student", "alias": "B", "target": "d:B",

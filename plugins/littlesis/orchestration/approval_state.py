@@ -59,8 +59,9 @@ def poll_once(url: str, run_id: str, review_window_hours: int, now: datetime | N
         expires_at = deadline(status.created_at, review_window_hours)
         if expires_at is not None and now >= expires_at:
             reason = f"review window ended at {expires_at.isoformat(timespec='minutes')} without an approval"
-            expire(engine, run_id, reason)
-            return {"state": "expired", "reason": reason, "run_state": "expired"}
+            if expire(engine, run_id, reason):
+                return {"state": "expired", "reason": reason, "run_state": "expired"}
+            return None  # approved (or closed) at the last moment: the next poll reads what happened
         return None
     finally:
         engine.dispose()
@@ -100,11 +101,13 @@ def supersede_if_older(engine: Engine, run_id: str) -> str | None:
     return reason
 
 
-def expire(engine: Engine, run_id: str, reason: str) -> None:
+def expire(engine: Engine, run_id: str, reason: str) -> bool:
+    """Expire the run if nobody approved or closed it meanwhile; whether it was expired."""
     with session_scope(engine) as session:
         run = runs.get_run(session, run_id)
-        if run is not None and run.state not in PROCEED_STATES + FINAL_STATES:
-            runs.set_run_state(session, run_id, "expired", reason)
+        if run is None or run.state in PROCEED_STATES + FINAL_STATES:
+            return False
+        return runs.close_if_waiting(session, run_id, "expired", reason, waiting=(run.state,))
 
 
 def deadline(created_at: datetime | None, review_window_hours: int) -> datetime | None:

@@ -192,10 +192,12 @@ def supersede_older(engine: Engine, job_id: str, run_id: str) -> list[str]:
         this = runs.require_run(session, run_id)
         waiting = [r for r in runs.list_runs(session, job_id, states=WAITING_STATES, limit=1000)
                    if r.run_id != run_id and not _newer(r.logical_date, this.logical_date)]
-        for older in waiting:
-            runs.set_run_state(session, older.run_id, "superseded", f"a newer analysis ({run_id}) replaced it",
-                               superseded_by=run_id)
-    return [r.run_id for r in waiting]
+        # A run approved meanwhile is left to commit (its reviewer saw its plan); only waiting ones go.
+        superseded = [older.run_id for older in waiting
+                      if runs.close_if_waiting(session, older.run_id, "superseded",
+                                               f"a newer analysis ({run_id}) replaced it",
+                                               waiting=WAITING_STATES, superseded_by=run_id)]
+    return superseded
 
 
 def _newer(left: datetime | None, right: datetime | None) -> bool:

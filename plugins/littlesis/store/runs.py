@@ -95,6 +95,23 @@ def set_run_state(
     return require_run(session, run_id)
 
 
+def close_if_waiting(
+    session: Session, run_id: str, state: str, reason: str, *, waiting: Sequence[str],
+    superseded_by: str | None = None,
+) -> bool:
+    """Move the run to ``state`` only if it is still in one of the ``waiting`` states; False if not.
+
+    The check is part of the UPDATE, so an approval committed in between wins instead of being
+    overwritten (on PostgreSQL the UPDATE waits for the approving transaction, then re-reads the state).
+    """
+    require_one_of(state, RUN_STATES, "run state")
+    values: dict[str, Any] = {"state": state, "state_reason": reason}
+    if superseded_by is not None:
+        values["superseded_by"] = superseded_by
+    stmt = update(_T).where(_T.c.run_id == run_id, _T.c.state.in_(list(waiting))).values(**values)
+    return rowcount(session.execute(stmt)) == 1
+
+
 def set_run_sources(session: Session, run_id: str, sources: Sequence[dict[str, Any]]) -> None:
     """The files the run read: ``{"file", "sha256", "archived_path"}`` each."""
     _update(session, run_id, {"sources": list(sources)})
