@@ -126,7 +126,7 @@ def test_decisions_in_flight_land_before_a_supersession_or_are_refused_after(eng
         thread.join(timeout=60)
     assert len(refused) >= 3 and landed and max(landed) < min(refused)
     with session_scope(engine, readonly=True) as session:
-        audited = [e for e in read_audit(session, run_id="old") if e.actor == "ben"]
+        audited = [e for e in read_audit(session, run_id="old", limit=100_000) if e.actor == "ben"]
         final = get_run(session, "old")
     assert len(audited) == len(landed)  # every decision that landed is audited, none of the refused ones
     assert final is not None and final.state == "superseded" and final.superseded_by == "new"
