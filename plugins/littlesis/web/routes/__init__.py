@@ -1,0 +1,1 @@
+"""The app's routes, one module per page; each route names its Airflow permission (littlesis.web.auth)."""
