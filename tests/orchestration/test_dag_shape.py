@@ -105,3 +105,13 @@ def test_a_broken_config_costs_only_itself(configs, caplog):
 
 def test_a_missing_folder_gives_no_dags_and_no_error(tmp_path):
     assert build_dags(tmp_path / "nowhere") == {}
+
+
+@pytest.mark.parametrize(("setting", "deferrable", "mode"), [
+    (None, True, "poke"), ("false", False, "reschedule"), ("no", False, "reschedule"), ("maybe", True, "poke")])
+def test_the_sensor_defers_unless_the_deployment_has_no_triggerer(configs, monkeypatch, setting, deferrable, mode):
+    if setting is not None:
+        monkeypatch.setenv("LITTLESIS_APPROVAL_DEFERRABLE", setting)
+    sensor = build_dags(configs)["littlesis_demo_generic"].get_task("await_approval")
+    assert isinstance(sensor, ApprovalSensor)
+    assert (sensor.deferrable, sensor.mode) == (deferrable, mode)

@@ -24,6 +24,7 @@ from littlesis.orchestration.approval import ApprovalSensor
 log = logging.getLogger(__name__)
 
 DAG_PREFIX = "littlesis_"
+DEFERRABLE_ENV = "LITTLESIS_APPROVAL_DEFERRABLE"
 CONFIGS_ENV = "LITTLESIS_JOB_CONFIGS"
 OWNER_ENV = "LITTLESIS_DAG_OWNER"
 DEFAULT_OWNER = "littlesis"
@@ -39,6 +40,16 @@ APPROVAL_CHOICES = ("job-default", "review", "stage-all")
 
 def dag_id_of(job_id: str) -> str:
     return f"{DAG_PREFIX}{job_id}"
+
+
+def approval_deferrable() -> bool:
+    """Whether await_approval defers to the triggerer; ``LITTLESIS_APPROVAL_DEFERRABLE=false`` makes it
+    poke in reschedule mode instead, for a deployment that runs no triggerer."""
+    value = os.environ.get(DEFERRABLE_ENV, "true").strip().lower()
+    if value not in {"true", "false", "1", "0", "yes", "no"}:
+        log.error("%s=%r is not true or false; deferring to the triggerer", DEFERRABLE_ENV, value)
+        return True
+    return value in {"true", "1", "yes"}
 
 
 def default_config_dir(repo: Path) -> Path:
@@ -122,6 +133,7 @@ def build_dag(loaded: LoadedJob) -> DAG:
         await_approval = ApprovalSensor(
             task_id="await_approval", job_id=job.id, automation_mode=mode,
             review_window_hours=job.automation.review_window_hours,
+            deferrable=approval_deferrable(),
             on_failure_callback=RecordFailure(config_path),
         )
         commit = _step("commit", config_path, pool=COMMIT_POOL)
