@@ -85,7 +85,7 @@ def test_links_stay_inside_the_mount_and_encode_run_ids() -> None:
     request = Request({"type": "http", "root_path": "/airflow/littlesis", "path": "/", "headers": []})
     assert link(request) == "/airflow/littlesis/"
     assert (link(request, "jobs", "littlesis_a", "runs", "manual__2026-01-01T00:00:00+00:00", query={"n": 5})
-            == "/airflow/littlesis/jobs/littlesis_a/runs/manual__2026-01-01T00%3A00%3A00%2B00%3A00?n=5")
+            == "/airflow/littlesis/jobs/littlesis_a/runs/manual__2026-01-01T00:00:00+00:00?n=5")
     assert link(request, "jobs", "../x") == "/airflow/littlesis/jobs/..%2Fx"
 
 
@@ -130,7 +130,7 @@ def test_csrf_tokens_belong_to_one_session_and_scripts_with_a_bearer_header_need
         csrf.check(request({}, "jwt-b"), secret, csrf.token_for(secret, "jwt-a"))
 
 
-@pytest.mark.parametrize("name", ["../x", "a/b", "..", ".hidden", "x.yaml", "A", "", "x" * 101, "é"])
+@pytest.mark.parametrize("name", ["../x", "a/b", "..", ".hidden", "x.yaml", "con", "-x", "", "x" * 101, "é"])
 def test_clone_file_names_are_plain_names_in_the_folder(tmp_path: Path, name: str) -> None:
     with pytest.raises(CloneRefused):
         target_path(tmp_path, name)

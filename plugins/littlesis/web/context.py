@@ -60,7 +60,10 @@ def base_path(request: Request) -> str:
 
 
 def link(request: Request, *parts: str, query: dict[str, object] | None = None) -> str:
-    """A path inside the app; every part is percent-encoded (run ids hold ':' and '+')."""
-    path = base_path(request) + "/" + "/".join(quote(p, safe="") for p in parts)
+    """A path inside the app, each part percent-encoded but for the path-safe characters of run ids."""
+    # ':' '+' '@' are legal in a path and left as they are: Airflow's UI copies the iframe's address
+    # into its own and reloads the frame at the unescaped form, so an escaped run id
+    # (manual__2026-12-04T05:00:00+00:00) would load every page twice.
+    path = base_path(request) + "/" + "/".join(quote(p, safe=":+@") for p in parts)
     clean = {k: v for k, v in (query or {}).items() if v not in (None, "")}
     return path + ("?" + urlencode(clean, doseq=True) if clean else "")
