@@ -5,7 +5,6 @@ e-mails; a second `make demo` reuses everything; `make demo-stop` leaves no proc
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import time
@@ -19,29 +18,29 @@ from littlesis.deploy.airflow_api import AirflowApi, wait_for
 from littlesis.deploy.mailcatcher import received
 from littlesis.deploy.processes import is_alive
 from littlesis.service.staging import stage_all_allowed
-from littlesis.store import runs
-from littlesis.store.engine import make_engine, session_scope
+from littlesis.store.engine import make_engine
 from tests.conftest import ROOT
-from tests.smtp_inbox import free_port
+from tests.demo.stack import (
+    COMMIT_TIMEOUT_S,
+    DEMO_JOBS,
+    REVIEW_TIMEOUT_S,
+    demo_command,
+    demo_env,
+    demo_store_url,
+    pending_review,
+)
 
 pytestmark = pytest.mark.slow
-
-DEMO_JOBS = {"littlesis_demo_generic": "demo_generic", "littlesis_demo_oneroster": "demo_oneroster"}
-REVIEW_TIMEOUT_S = 420  # the analyses of both jobs, on two cores shared with other work
-COMMIT_TIMEOUT_S = 420
 
 
 @pytest.fixture
 def demo(tmp_path):
     folder = tmp_path / "demo"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update({"LITTLESIS_DEMO_DIR": str(folder), "LITTLESIS_DEMO_PORT": str(free_port()),
-                "LITTLESIS_DEMO_EMULATOR_PORT": str(free_port()), "LITTLESIS_DEMO_SMTP_PORT": str(free_port())})
+    env = demo_env(folder)
     try:
         yield folder, env
     finally:  # whatever failed, leave nothing running
-        subprocess.run([str(ROOT / "bin" / "littlesis"), "demo", "stop"], env=env, cwd=ROOT, timeout=120,
-                       capture_output=True)
+        demo_command("stop", env, timeout_s=120)
 
 
 def make(target: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -59,16 +58,6 @@ def ours(folder: Path) -> dict[int, psutil.Process]:
     return found
 
 
-def pending_review(store_url: str) -> dict[str, str]:
-    engine = make_engine(store_url)
-    try:
-        with session_scope(engine, readonly=True) as session:
-            waiting = {job: runs.list_runs(session, job, states=["pending_review"]) for job in DEMO_JOBS.values()}
-    finally:
-        engine.dispose()
-    return {job: found[0].run_id for job, found in waiting.items() if found}
-
-
 def test_make_demo_then_review_then_demo_stop(demo):
     folder, env = demo
     started = time.monotonic()
@@ -84,7 +73,7 @@ def test_make_demo_then_review_then_demo_stop(demo):
     listed = api.request("GET", "/api/v2/dags?dag_id_pattern=littlesis_demo")["dags"]
     assert {d["dag_id"]: d["is_paused"] for d in listed} == {dag_id: False for dag_id in DEMO_JOBS}
 
-    store_url = f"sqlite:///{folder / 'airflow' / 'littlesis' / 'store.db'}"
+    store_url = demo_store_url(folder)
     waiting = wait_for(lambda: len(pending_review(store_url)) == 2 and pending_review(store_url),
                        REVIEW_TIMEOUT_S, "both demo jobs pending review", interval_s=3)
     if (ROOT / "plugins" / "littlesis_plugin.py").exists():
