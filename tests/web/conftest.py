@@ -111,7 +111,7 @@ class WebWorld:
 def run_path(job_id: str, run_id: str, *rest: str) -> str:
     from urllib.parse import quote
 
-    return "/".join(["/littlesis/jobs", f"littlesis_{job_id}", "runs", quote(run_id, safe=""), *rest])
+    return "/".join(["/littlesis/jobs", f"littlesis_{job_id}", "runs", quote(run_id, safe=":+@"), *rest])
 
 
 @pytest.fixture(scope="session")
