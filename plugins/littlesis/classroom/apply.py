@@ -28,12 +28,12 @@ from sqlalchemy import Engine
 
 from littlesis.classroom.apply_actions import (
     CHECK,
+    EXHAUSTED,
     FAILED,
     NOT_SENT,
     SKIPPED,
     TRANSLATORS,
     Verdict,
-    is_transient,
 )
 from littlesis.classroom.apply_checks import OwnerPoll, OwnerTransfers, settle_links
 from littlesis.classroom.apply_lease import DEFAULT_LEASE, CommitLocked, DomainLease, LeaseLost, holder_name
@@ -123,8 +123,8 @@ def _outcome(report: CommitReport, gave_up: str | None) -> tuple[str, str | None
     failed, skipped = totals.get(FAILED, 0), totals.get(SKIPPED, 0)
     if report.applied == 0 and failed:
         first = report.failures[0].reason if report.failures else "?"
-        transient = all(is_transient(f.reason) for f in report.failures if f.status == FAILED)
-        what = "Classroom unreachable" if transient else "nothing could be applied"
+        unanswered = all(f.reason.startswith(EXHAUSTED) for f in report.failures if f.status == FAILED)
+        what = "Classroom unreachable" if unanswered else "nothing could be applied"
         return "failed", f"{what}: {failed} failed, {skipped} skipped; first: {first}"
     if failed or skipped:
         return "committed", f"committed with {failed} failed and {skipped} skipped"
@@ -210,7 +210,7 @@ class _Committer:
         for verdict in verdicts:
             if verdict.status == SKIPPED:
                 continue
-            if verdict.status == FAILED and is_transient(verdict.reason):
+            if verdict.status == FAILED and verdict.reason.startswith(EXHAUSTED):  # a 404 is an answer
                 self.no_answer_streak += 1
                 self.last_error = verdict.reason
             else:

@@ -24,6 +24,7 @@ CHECK = "check"  # not final: apply_checks settles it
 # Reasons that start like this name a transient failure: a rerun of the commit re-opens them.
 EXHAUSTED = "retries exhausted"
 NOT_SENT = "not sent:"
+NOT_YET = "not found yet"  # a user who just appeared, still NOT_FOUND when the retries ran out
 
 
 class PayloadError(ValueError):
@@ -51,12 +52,16 @@ def failure(result: CallResult) -> Verdict:
         raise ValueError("failure() of a successful call")
     if error.retryable:
         return Verdict(FAILED, f"{EXHAUSTED} after {result.attempts} attempts: {describe(error)}", result.attempts)
+    if error.status_code == 404 and result.call.retry_not_found and result.attempts > 1:
+        # New users can stay invisible to Classroom for longer than the retries wait: a rerun tries again.
+        return Verdict(FAILED, f"{NOT_YET} after {result.attempts} attempts: {describe(error)}", result.attempts)
     return Verdict(FAILED, describe(error), result.attempts)
 
 
 def is_transient(reason: str | None) -> bool:
-    """A failure or skip a later attempt may cure (no answer, quota, 5xx, a commit that gave up)."""
-    return reason is not None and reason.startswith((EXHAUSTED, NOT_SENT))
+    """A failure or skip a later attempt may cure (no answer, quota, 5xx, a user not found yet, a commit
+    that gave up)."""
+    return reason is not None and reason.startswith((EXHAUSTED, NOT_SENT, NOT_YET))
 
 
 def _text(payload: Mapping[str, Any], key: str) -> str:

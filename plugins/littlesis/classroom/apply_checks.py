@@ -64,9 +64,8 @@ def settle_links(client: ClassroomClient, conflicts: Sequence[tuple[ActionRecord
         elif read.ok:
             other = (read.body or {}).get("id", "?")
             verdicts.append(Verdict(FAILED, f"{conflict}: {alias} is on course {other}, not {wanted}", attempts))
-        else:
-            error = describe(read.error) if read.error else "?"
-            verdicts.append(Verdict(FAILED, f"{conflict}; reading {alias} failed: {error}", attempts))
+        else:  # says "retries exhausted" when the read ran out of them: a rerun reads it again
+            verdicts.append(Verdict(FAILED, f"{failure(read).reason} (reading {alias} after: {conflict})", attempts))
     return verdicts
 
 
