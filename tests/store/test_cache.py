@@ -154,3 +154,29 @@ def test_cache_age(engine):
         assert cache_age(session, DOMAIN) is None  # never fully read
         replace_domain_cache(session, DOMAIN, snapshot(), now=T0)
         assert cache_age(session, DOMAIN, now=T0 + timedelta(hours=5)) == timedelta(hours=5)
+
+
+def test_two_first_fills_of_one_domain_at_once_both_succeed(engine):
+    """Two jobs' first analyses on two workers fill the same empty cache at the same moment."""
+    import threading
+
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def fill() -> None:
+        try:
+            with session_scope(engine) as session:
+                barrier.wait()
+                replace_domain_cache(session, DOMAIN, snapshot(courses=40), now=T0)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    for _ in range(5):
+        threads = [threading.Thread(target=fill) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert errors == []
+        with session_scope(engine, readonly=True) as session:
+            assert _sorted(read_cache(session, DOMAIN)) == _sorted(snapshot(courses=40))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, delete, select
+from sqlalchemy import Select, Table, delete, func, select
 from sqlalchemy.orm import Session
 
 from littlesis.store.base import Base, table_of
@@ -77,10 +77,23 @@ GUARDIAN_PARTS = ("guardian_invitations", "guardians")
 _META = table_of(CacheMeta)
 
 
+def lock_domain(session: Session, domain: str) -> None:
+    """Hold the domain's cache until the transaction ends, so two writers take turns.
+
+    Two jobs' first analyses on two workers may fill an empty cache at the same moment: each
+    deletes (nothing) then inserts the same courses, and on PostgreSQL the second insert fails on
+    the first's keys. A transaction-scoped advisory lock makes the second wait, then replace the
+    first's rows. SQLite already lets one writer at a time in.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended("littlesis cache " + domain, 0))))
+
+
 def replace_domain_cache(
     session: Session, domain: str, snapshot: CacheSnapshot, *, now: datetime | None = None
 ) -> dict[str, int]:
     """Make the cache of ``domain`` exactly ``snapshot`` (a full refresh)."""
+    lock_domain(session, domain)
     now = now or utcnow()
     for name, part in PARTS.items():
         session.execute(delete(part.table).where(part.table.c.domain == domain))
@@ -104,6 +117,7 @@ def replace_courses(
     """
     if snapshot.guardian_invitations or snapshot.guardians:
         raise ValueError("replace_courses doesn't take guardian rows: use replace_guardians")
+    lock_domain(session, domain)
     wanted = set(course_ids)
     for name in COURSE_PARTS:
         strays = sorted({r.get("course_id") for r in getattr(snapshot, name)} - wanted, key=str)
@@ -131,6 +145,7 @@ def replace_guardians(
     now: datetime | None = None,
 ) -> None:
     """The guardian invitations and guardians of the given students become exactly these."""
+    lock_domain(session, domain)
     wanted = set(student_ids)
     rows = {"guardian_invitations": [dict(r) for r in invitations], "guardians": [dict(r) for r in guardians]}
     for name, part_rows in rows.items():
